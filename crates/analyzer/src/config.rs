@@ -1,0 +1,269 @@
+//! `[tool.codemod]` in `pyproject.toml`, or a `codemod.toml`: the first found walking up
+//! from the scanned path. Unknown keys and bad values are errors naming the file and key.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Expression of the sync guard, e.g. `get_db_session()` or `db_manager.session_scope()`.
+    pub guard: Option<String>,
+    /// Import statement that brings the sync guard, e.g. `from app.db import get_db_session`.
+    pub guard_import: Option<String>,
+    /// Expression of the async guard, e.g. `get_async_session()`.
+    pub async_guard: Option<String>,
+    /// Import statement that brings the async guard.
+    pub async_guard_import: Option<String>,
+    /// Extra callables whose call creates a session (`make_session`, `db.new_session`).
+    #[serde(default)]
+    pub factories: Vec<String>,
+    /// Extra callables whose call creates an async session.
+    #[serde(default)]
+    pub async_factories: Vec<String>,
+    /// Names that look like factories but are not (`Session` of another library...).
+    #[serde(default)]
+    pub ignore_factories: Vec<String>,
+    /// Path globs (relative to the config's folder) that are never scanned.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file it was read from; `None` when defaults apply.
+    pub path: Option<PathBuf>,
+    /// Folder `exclude` globs are relative to.
+    pub root: PathBuf,
+    exclude: Option<GlobSet>,
+}
+
+impl LoadedConfig {
+    /// Whether `path` (absolute or relative to the current folder) is excluded by config.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        let Some(set) = &self.exclude else {
+            return false;
+        };
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let rel = rel.strip_prefix("./").unwrap_or(rel);
+        set.is_match(rel)
+    }
+
+    /// Walk up from `start` to the first `codemod.toml` or `pyproject.toml` with a
+    /// `[tool.codemod]` table.
+    pub fn discover(start: &Path) -> Result<LoadedConfig, ConfigError> {
+        let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if start.is_dir() {
+            Some(start.as_path())
+        } else {
+            start.parent()
+        };
+        while let Some(d) = dir {
+            let codemod = d.join("codemod.toml");
+            if codemod.is_file() {
+                return Self::from_file(&codemod);
+            }
+            let pyproject = d.join("pyproject.toml");
+            if pyproject.is_file() {
+                let text = read(&pyproject)?;
+                if let Some(cfg) = parse_pyproject(&pyproject, &text)? {
+                    return Self::build(cfg, Some(pyproject.clone()), d.to_path_buf());
+                }
+            }
+            dir = d.parent();
+        }
+        Ok(LoadedConfig {
+            root: if start.is_dir() {
+                start.clone()
+            } else {
+                start.parent().map(Path::to_path_buf).unwrap_or_default()
+            },
+            ..Default::default()
+        })
+    }
+
+    /// Load a `codemod.toml` (top-level keys) or a `pyproject.toml` (`[tool.codemod]`).
+    pub fn from_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
+        let text = read(path)?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        let cfg = if is_pyproject {
+            parse_pyproject(path, &text)?.unwrap_or_default()
+        } else {
+            toml::from_str::<Config>(&text).map_err(|e| invalid(path, &e))?
+        };
+        Self::build(cfg, Some(path.to_path_buf()), root)
+    }
+
+    fn build(
+        config: Config,
+        path: Option<PathBuf>,
+        root: PathBuf,
+    ) -> Result<LoadedConfig, ConfigError> {
+        let file = path.clone().unwrap_or_default();
+        let bad = |key: &str, message: String| ConfigError::Invalid {
+            path: file.clone(),
+            message: format!("key `{key}`: {message}"),
+        };
+        for (key, expr) in [("guard", &config.guard), ("async-guard", &config.async_guard)] {
+            if let Some(expr) = expr {
+                if ruff_python_parser::parse_expression(expr).is_err() {
+                    return Err(bad(key, format!("`{expr}` is not a Python expression")));
+                }
+            }
+        }
+        for (key, import) in [
+            ("guard-import", &config.guard_import),
+            ("async-guard-import", &config.async_guard_import),
+        ] {
+            if let Some(import) = import {
+                let ok = ruff_python_parser::parse_module(import).is_ok_and(|p| {
+                    let body = &p.syntax().body;
+                    body.len() == 1
+                        && matches!(
+                            body[0],
+                            ruff_python_ast::Stmt::Import(_) | ruff_python_ast::Stmt::ImportFrom(_)
+                        )
+                });
+                if !ok {
+                    return Err(bad(key, format!("`{import}` is not one import statement")));
+                }
+            }
+        }
+        for (key, list) in [
+            ("factories", &config.factories),
+            ("async-factories", &config.async_factories),
+        ] {
+            for name in list {
+                let dotted = !name.is_empty()
+                    && name
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric()));
+                if !dotted {
+                    return Err(bad(key, format!("`{name}` is not a dotted name")));
+                }
+            }
+        }
+        let exclude = if config.exclude.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for g in &config.exclude {
+                b.add(Glob::new(g).map_err(|e| bad("exclude", e.to_string()))?);
+                // `dir` and `dir/` also exclude everything below.
+                let below = format!("{}/**", g.trim_end_matches('/'));
+                b.add(Glob::new(&below).map_err(|e| bad("exclude", e.to_string()))?);
+            }
+            Some(b.build().map_err(|e| bad("exclude", e.to_string()))?)
+        };
+        Ok(LoadedConfig {
+            config,
+            path,
+            root,
+            exclude,
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn invalid(path: &Path, e: &toml::de::Error) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    }
+}
+
+/// `Ok(None)` when the pyproject has no `[tool.codemod]` table.
+fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
+    #[derive(Deserialize)]
+    struct Pyproject {
+        tool: Option<Tool>,
+    }
+    #[derive(Deserialize)]
+    struct Tool {
+        codemod: Option<toml::Value>,
+    }
+    let doc: Pyproject = toml::from_str(text).map_err(|e| invalid(path, &e))?;
+    let Some(value) = doc.tool.and_then(|t| t.codemod) else {
+        return Ok(None);
+    };
+    Config::deserialize(value)
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("[tool.codemod]: {}", e.to_string().trim_end()),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "codemod.toml", "gaurd = \"x()\"\n");
+        let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("codemod.toml"), "{err}");
+        assert!(err.contains("gaurd"), "{err}");
+    }
+
+    #[test]
+    fn pyproject_table_is_found_walking_up() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "pyproject.toml",
+            "[project]\nname='x'\n[tool.codemod]\nguard = \"db.scope()\"\nexclude = [\"migrations\"]\n",
+        );
+        let sub = dir.path().join("pkg");
+        std::fs::create_dir(&sub).unwrap();
+        let cfg = LoadedConfig::discover(&sub).unwrap();
+        assert_eq!(cfg.config.guard.as_deref(), Some("db.scope()"));
+        assert!(cfg.is_excluded(&cfg.root.join("migrations/v1.py")));
+        assert!(!cfg.is_excluded(&cfg.root.join("pkg/v1.py")));
+    }
+
+    #[test]
+    fn bad_guard_expression_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "codemod.toml", "guard = \"get_db(\"\n");
+        let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("`guard`"), "{err}");
+    }
+
+    #[test]
+    fn pyproject_without_table_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "pyproject.toml", "[project]\nname='x'\n");
+        let cfg = LoadedConfig::discover(dir.path()).unwrap();
+        assert!(cfg.path.is_none());
+    }
+}

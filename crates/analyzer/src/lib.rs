@@ -1,0 +1,24 @@
+//! The analyzer: parse Python sources, find hand-managed database sessions, classify them.
+//!
+//! Data flow: `SourceFile` -> `parse` -> `index::collect_facts` (pass 1, whole tree) ->
+//! `ProjectIndex` (factories, generator dependencies, guards) -> `analyze` (pass 2, per file)
+//! -> `Finding`s, each with an optional `Rewrite` that the rewriter crate lowers to text edits.
+
+pub mod config;
+pub mod finding;
+pub mod index;
+pub mod source;
+
+mod analyze;
+mod lifecycle;
+mod rewrite;
+mod rules;
+mod syntax;
+
+pub use analyze::{analyze, Finding};
+pub use config::{Config, ConfigError, LoadedConfig};
+pub use finding::{Kind, Safety};
+pub use index::{collect_facts, module_name, FileFacts, GuardReport, GuardSource, ProjectIndex};
+pub use lifecycle::Lifecycle;
+pub use rewrite::{EditOp, Import, Rewrite};
+pub use source::{parse, parse_text, InputError, SourceFile};

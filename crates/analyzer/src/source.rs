@@ -1,0 +1,160 @@
+//! A Python file as the tool sees it: UTF-8 text without the BOM, plus what must be
+//! restored byte for byte when writing (BOM, newline style).
+
+use std::path::{Path, PathBuf};
+
+use ruff_source_file::LineIndex;
+use ruff_text_size::TextSize;
+
+/// Why a file could not be taken as Python source.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum InputError {
+    #[error("not UTF-8 (first bad byte at line {line}, byte offset {offset})")]
+    NotUtf8 { line: usize, offset: usize },
+    #[error("contains a NUL byte at line {line}: not a text file")]
+    NulByte { line: usize },
+    #[error("cannot read: {0}")]
+    Io(String),
+    #[error("syntax error at line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl InputError {
+    /// The 1-based line the problem is on, when there is one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            InputError::NotUtf8 { line, .. }
+            | InputError::NulByte { line }
+            | InputError::Syntax { line, .. } => Some(*line),
+            InputError::Io(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The text after the BOM. All ranges the analyzer reports are offsets into this.
+    pub text: String,
+    /// The file started with a UTF-8 BOM.
+    pub bom: bool,
+    /// `"\r\n"` when the file's first line ends that way, else `"\n"`.
+    pub newline: &'static str,
+    pub line_index: LineIndex,
+}
+
+impl SourceFile {
+    pub fn read(path: &Path) -> Result<SourceFile, InputError> {
+        let bytes = std::fs::read(path).map_err(|e| InputError::Io(e.to_string()))?;
+        Self::from_bytes(path, bytes)
+    }
+
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, InputError> {
+        if let Some(pos) = memchr::memchr(0, &bytes) {
+            let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(InputError::NulByte { line });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            InputError::NotUtf8 { line, offset }
+        })?;
+        Ok(Self::from_text(path, text))
+    }
+
+    pub fn from_text(path: &Path, mut text: String) -> SourceFile {
+        let bom = text.starts_with('\u{feff}');
+        if bom {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let newline = match memchr::memchr(b'\n', text.as_bytes()) {
+            Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        };
+        let line_index = LineIndex::from_source_text(&text);
+        SourceFile {
+            path: path.to_path_buf(),
+            text,
+            bom,
+            newline,
+            line_index,
+        }
+    }
+
+    /// 1-based line of an offset.
+    pub fn line_of(&self, offset: TextSize) -> usize {
+        self.line_index.line_index(offset).get()
+    }
+
+    /// 1-based column (in characters) of an offset.
+    pub fn column_of(&self, offset: TextSize) -> usize {
+        self.line_index.line_column(offset, &self.text).column.get()
+    }
+
+    /// The bytes to write for `text` (a rewrite of `self.text`): BOM restored.
+    pub fn to_bytes(&self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if self.bom {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+
+    /// The file's whole original bytes.
+    pub fn original_bytes(&self) -> Vec<u8> {
+        self.to_bytes(&self.text)
+    }
+}
+
+/// Parse as a module; a syntax error becomes an `InputError::Syntax` with line and column.
+pub fn parse(
+    file: &SourceFile,
+) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, InputError> {
+    parse_text(&file.text)
+}
+
+pub fn parse_text(
+    text: &str,
+) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, InputError> {
+    ruff_python_parser::parse_module(text).map_err(|e| {
+        let index = LineIndex::from_source_text(text);
+        let lc = index.line_column(e.location.start(), text);
+        InputError::Syntax {
+            line: lc.line.get(),
+            column: lc.column.get(),
+            message: e.error.to_string(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_and_crlf_are_remembered() {
+        let f = SourceFile::from_text(Path::new("a.py"), "\u{feff}x = 1\r\ny = 2\r\n".into());
+        assert!(f.bom);
+        assert_eq!(f.newline, "\r\n");
+        assert_eq!(f.text, "x = 1\r\ny = 2\r\n");
+        assert_eq!(f.original_bytes(), "\u{feff}x = 1\r\ny = 2\r\n".as_bytes());
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let err = SourceFile::from_bytes(Path::new("a.py"), b"x = 1\ny = '\xff'\n".to_vec())
+            .unwrap_err();
+        assert_eq!(err, InputError::NotUtf8 { line: 2, offset: 11 });
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let err = parse_text("x = 1\ndef f(:\n").unwrap_err();
+        assert!(matches!(err, InputError::Syntax { line: 2, .. }), "{err:?}");
+    }
+}
