@@ -1,13 +1,15 @@
 //! Pass 2: find and classify the manual blocks of one parsed file.
 
-use ruff_python_ast::ModModule;
+use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_python_parser::Parsed;
-use ruff_text_size::TextRange;
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::finding::{Kind, Safety};
 use crate::index::ProjectIndex;
 use crate::rewrite::Rewrite;
+use crate::rules::{self, manual_block, Ctx, Scope};
 use crate::source::SourceFile;
+use crate::syntax::{self, dotted, last_segment};
 
 /// One manual block or report-only shape, classified.
 #[derive(Debug, Clone)]
@@ -27,6 +29,191 @@ pub struct Finding {
 
 /// All findings of a file, in source order.
 pub fn analyze(file: &SourceFile, parsed: &Parsed<ModModule>, index: &ProjectIndex) -> Vec<Finding> {
-    let _ = (file, parsed, index);
-    todo!("pass 2")
+    let module = parsed.syntax();
+    let mut ctx = Ctx {
+        file,
+        text: &file.text,
+        tokens: parsed.tokens(),
+        index,
+        sqlalchemy_names: sqlalchemy_names(&module.body),
+        findings: vec![],
+    };
+    let scope = Scope {
+        body: &module.body,
+        is_async: false,
+        is_guard: false,
+        is_module: true,
+    };
+    let mut w = Walker { ctx: &mut ctx };
+    w.suite(&scope, &module.body, None, "    ", None);
+    let mut findings = ctx.findings;
+    findings.sort_by_key(|f| (f.range.start(), f.kind));
+    findings.dedup_by(|a, b| a.range == b.range && a.kind == b.kind);
+    findings
+}
+
+/// Names imported from SQLAlchemy or SQLModel (`Session`, `AsyncSession`, aliases).
+fn sqlalchemy_names(body: &[Stmt]) -> Vec<String> {
+    let mut names = vec![];
+    for s in body {
+        if let Stmt::ImportFrom(f) = s {
+            let from_sa = f.module.as_ref().is_some_and(|m| {
+                let m = m.as_str();
+                m == "sqlmodel" || m == "sqlalchemy" || m.starts_with("sqlalchemy.") || m.starts_with("sqlmodel.")
+            });
+            if from_sa {
+                for a in &f.names {
+                    names.push(a.asname.as_ref().unwrap_or(&a.name).to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+struct Walker<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl Walker<'_, '_> {
+    fn function(&mut self, f: &ast::StmtFunctionDef) {
+        let decorated = f.decorator_list.iter().any(|d| {
+            let e = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            dotted(e).is_some_and(|n| matches!(last_segment(&n), "contextmanager" | "asynccontextmanager"))
+        });
+        let scope = Scope {
+            body: &f.body,
+            is_async: f.is_async,
+            is_guard: decorated,
+            is_module: false,
+        };
+        let unit = f
+            .body
+            .first()
+            .and_then(|b| self.ctx.indent_unit(f.start(), b.start()))
+            .unwrap_or_else(|| "    ".to_string());
+        self.suite(&scope, &f.body, None, &unit, None);
+    }
+
+    /// Visit a suite. `parent_try` is set when the suite is a `try:` body (with the suite
+    /// and index of the try); `in_loop` holds the start of the innermost enclosing loop.
+    fn suite<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        suite: &'s [Stmt],
+        parent_try: Option<(&'s ast::StmtTry, &'s [Stmt], usize)>,
+        unit: &str,
+        in_loop: Option<TextSize>,
+    ) {
+        for (i, stmt) in suite.iter().enumerate() {
+            self.creation(scope, suite, i, parent_try, unit, in_loop);
+            match stmt {
+                Stmt::FunctionDef(f) => self.function(f),
+                Stmt::ClassDef(c) => {
+                    let class_scope = Scope {
+                        body: &c.body,
+                        is_async: false,
+                        is_guard: false,
+                        is_module: true,
+                    };
+                    self.suite(&class_scope, &c.body, None, unit, None);
+                }
+                Stmt::With(w) => {
+                    if !scope.is_guard {
+                        rules::raw_factory_with::check(self.ctx, scope, w);
+                        rules::double_transaction::check(self.ctx, scope, w);
+                    }
+                    self.suite(scope, &w.body, None, unit, in_loop);
+                }
+                Stmt::For(f) => {
+                    self.suite(scope, &f.body, None, unit, Some(f.start()));
+                    self.suite(scope, &f.orelse, None, unit, in_loop);
+                }
+                Stmt::While(w) => {
+                    self.suite(scope, &w.body, None, unit, Some(w.start()));
+                    self.suite(scope, &w.orelse, None, unit, in_loop);
+                }
+                Stmt::If(s) => {
+                    self.suite(scope, &s.body, None, unit, in_loop);
+                    for c in &s.elif_else_clauses {
+                        self.suite(scope, &c.body, None, unit, in_loop);
+                    }
+                }
+                Stmt::Try(t) => {
+                    self.suite(scope, &t.body, Some((t, suite, i)), unit, in_loop);
+                    for h in &t.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        self.suite(scope, &h.body, None, unit, in_loop);
+                    }
+                    self.suite(scope, &t.orelse, None, unit, in_loop);
+                    self.suite(scope, &t.finalbody, None, unit, in_loop);
+                }
+                Stmt::Match(m) => {
+                    for c in &m.cases {
+                        self.suite(scope, &c.body, None, unit, in_loop);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `x = F()` / `self.x = F()`: dispatch to the rule that owns the shape.
+    fn creation<'s>(
+        &mut self,
+        scope: &Scope<'s>,
+        suite: &'s [Stmt],
+        i: usize,
+        parent_try: Option<(&'s ast::StmtTry, &'s [Stmt], usize)>,
+        unit: &str,
+        in_loop: Option<TextSize>,
+    ) {
+        let stmt = &suite[i];
+        let (target, value) = match stmt {
+            Stmt::Assign(a) if a.targets.len() == 1 => (&a.targets[0], &*a.value),
+            Stmt::AnnAssign(a) => match &a.value {
+                Some(v) => (&*a.target, &**v),
+                None => return,
+            },
+            _ => return,
+        };
+        let value = match value {
+            Expr::Await(a) => &*a.value,
+            v => v,
+        };
+        let Some(factory) = self.ctx.index.factory_call(value, &self.ctx.sqlalchemy_names) else {
+            return;
+        };
+        if scope.is_guard {
+            return;
+        }
+        match target {
+            Expr::Attribute(_) | Expr::Subscript(_) => {
+                rules::shared_session::check_attribute(self.ctx, stmt, target)
+            }
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                if syntax::yields_name(scope.body, name) {
+                    return; // a generator dependency: `db = F(); try: yield db ...`
+                }
+                if scope.is_module {
+                    rules::shared_session::check_global(self.ctx, stmt, name);
+                } else if let Some(loop_start) = in_loop {
+                    rules::session_per_iteration::check(self.ctx, stmt, loop_start);
+                } else {
+                    let site = manual_block::Site {
+                        suite,
+                        index: i,
+                        parent_try,
+                        unit,
+                    };
+                    manual_block::check(self.ctx, scope, site, name, factory);
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub struct FileFacts {
     pub factories: Vec<FactoryDef>,
     pub generators: Vec<GeneratorDef>,
     pub guards: Vec<GuardDef>,
+    /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, source last segment).
+    pub aliases: Vec<(String, bool, String)>,
 }
 
 /// A name bound to a session factory: `SessionLocal = sessionmaker(...)`,
@@ -40,6 +42,8 @@ pub struct FactoryDef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratorDef {
     pub name: String,
+    /// Source text of the call that creates the session it yields (`Session(engine)`).
+    pub creation: Option<String>,
     pub is_async: bool,
     pub line: usize,
 }
@@ -48,6 +52,9 @@ pub struct GeneratorDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GuardDef {
     pub name: String,
+    /// Dotted callee that creates the session inside it (`SessionLocal`, `Session`).
+    #[serde(skip)]
+    pub created_by: String,
     /// Class the guard is a method of, if any (then it is called as `self.name()`).
     pub class: Option<String>,
     pub is_async: bool,
@@ -135,35 +142,276 @@ pub fn module_name(path: &Path) -> Option<String> {
     Some(parts.join("."))
 }
 
-/// Cheap text test for pass 1: can this file define a factory, a generator dependency or a
-/// guard? Files that cannot are not parsed in pass 1.
-pub fn may_define_facts(text: &str) -> bool {
-    let _ = text;
-    todo!()
+
+pub use crate::facts::{collect_facts, may_define_facts};
+
+/// What a call expression creates, as far as the index can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FactoryMatch {
+    /// Source-level callee (`SessionLocal`, `self.Session`, `next(get_db())` -> `get_db`).
+    pub callee: String,
+    pub is_async: bool,
+    /// `callee.begin()` exists (the callee is a sessionmaker called without arguments).
+    pub begin_fallback: bool,
 }
 
-/// Pass 1 on one parsed file.
-pub fn collect_facts(
-    file: &crate::source::SourceFile,
-    parsed: &ruff_python_parser::Parsed<ruff_python_ast::ModModule>,
-    module: Option<String>,
-) -> FileFacts {
-    let _ = (file, parsed, module);
-    todo!()
+/// A guard resolved for one block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BlockGuard {
+    pub expr: String,
+    pub import: Option<Import>,
+    pub lifecycle: Lifecycle,
 }
+
+const STANDARD_GUARD: Lifecycle = Lifecycle {
+    commits: true,
+    rollback_on: crate::lifecycle::RollbackOn::Exception,
+    reraises: true,
+    closes: true,
+};
 
 impl ProjectIndex {
     /// Merge pass-1 facts and config; choose the guards.
     pub fn build(config: LoadedConfig, facts: Vec<FileFacts>) -> ProjectIndex {
-        let _ = (config, facts);
-        todo!()
+        let mut factories = vec![];
+        let mut generators = vec![];
+        let mut guards = vec![];
+        let mut aliases = vec![];
+        for f in facts {
+            for d in f.factories {
+                factories.push((d, f.path.clone()));
+            }
+            for g in f.generators {
+                generators.push((g, f.path.clone()));
+            }
+            for g in f.guards {
+                guards.push((g, f.path.clone(), f.module.clone()));
+            }
+            for a in f.aliases {
+                aliases.push((a, f.path.clone()));
+            }
+        }
+        for (list, is_async) in [
+            (&config.config.factories, false),
+            (&config.config.async_factories, true),
+        ] {
+            for name in list {
+                factories.push((
+                    FactoryDef {
+                        name: last_segment(name).to_string(),
+                        attribute: name.contains('.'),
+                        is_async,
+                        has_begin: false,
+                        line: 0,
+                    },
+                    config.path.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        // `self.SessionLocal = SessionLocal`: the alias is a factory too (one level is enough
+        // in practice; two rounds cover an alias of an alias).
+        for _ in 0..2 {
+            let mut added = vec![];
+            for ((name, attribute, source), path) in &aliases {
+                let Some((src, _)) = factories.iter().find(|(f, _)| &f.name == source) else {
+                    continue;
+                };
+                if !factories.iter().any(|(f, _)| &f.name == name) {
+                    added.push((
+                        FactoryDef {
+                            name: name.clone(),
+                            attribute: *attribute,
+                            ..src.clone()
+                        },
+                        path.clone(),
+                    ));
+                }
+            }
+            factories.extend(added);
+        }
+        let ignore = &config.config.ignore_factories;
+        factories.retain(|(f, _)| !ignore.iter().any(|i| last_segment(i) == f.name));
+        factories.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        generators.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        guards.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+
+        let mut index = ProjectIndex {
+            config,
+            factories,
+            generators,
+            guards,
+            report: GuardReport {
+                sync: None,
+                r#async: None,
+                notes: vec![],
+            },
+        };
+        // Guards created from something that is no session factory are not guards.
+        let known: Vec<(GuardDef, PathBuf, Option<String>)> = index
+            .guards
+            .iter()
+            .filter(|(g, _, _)| index.is_session_creator(&g.created_by))
+            .cloned()
+            .collect();
+        index.guards = known;
+        index.report = index.choose_guards();
+        index
+    }
+
+    fn is_session_creator(&self, callee: &str) -> bool {
+        let last = last_segment(callee);
+        matches!(last, "Session" | "AsyncSession")
+            || self.factories.iter().any(|(f, _)| f.name == last)
+            || self.generators.iter().any(|(g, _)| g.name == last)
+    }
+
+    fn choose_guards(&self) -> GuardReport {
+        let mut notes = vec![];
+        let cfg = &self.config.config;
+        let mut pick = |is_async: bool| -> Option<ChosenGuard> {
+            let (expr_key, import_key, expr, import) = if is_async {
+                ("async-guard", "async-guard-import", &cfg.async_guard, &cfg.async_guard_import)
+            } else {
+                ("guard", "guard-import", &cfg.guard, &cfg.guard_import)
+            };
+            let flavour = if is_async { "async" } else { "sync" };
+            if let Some(expr) = expr {
+                let callee = expr.split('(').next().unwrap_or(expr).trim();
+                let def = self
+                    .guards
+                    .iter()
+                    .find(|(g, _, _)| g.is_async == is_async && g.name == last_segment(callee));
+                let lifecycle = def.map_or(STANDARD_GUARD, |(g, _, _)| g.lifecycle);
+                if def.is_none() {
+                    notes.push(format!(
+                        "{flavour} guard `{expr}` (from config) is not defined in the scanned tree; \
+                         assuming it commits on success, rolls back on Exception and closes"
+                    ));
+                }
+                return Some(ChosenGuard {
+                    expr: expr.clone(),
+                    import: import.as_deref().map(Import::from_statement),
+                    lifecycle,
+                    source: GuardSource::Config {
+                        path: self.config.path.clone().unwrap_or_default(),
+                    },
+                    defined_in: def.map(|(_, p, _)| p.clone()),
+                });
+            }
+            let _ = import_key;
+            let candidates: Vec<_> = self
+                .guards
+                .iter()
+                .filter(|(g, _, _)| g.is_async == is_async && g.lifecycle.reraises)
+                .collect();
+            let methods: Vec<_> = candidates.iter().filter(|(g, _, _)| g.class.is_some()).collect();
+            let functions: Vec<_> =
+                candidates.iter().filter(|(g, _, _)| g.class.is_none()).collect();
+            for (g, p, _) in &methods {
+                notes.push(format!(
+                    "{flavour} guard candidate `{}.{}` ({}:{}) is a method: set [tool.codemod] \
+                     {expr_key} = \"<instance>.{}()\" and {import_key} to use it",
+                    g.class.as_deref().unwrap_or_default(),
+                    g.name,
+                    p.display(),
+                    g.line,
+                    g.name
+                ));
+            }
+            // Prefer guards that do the whole job (commit, rollback, close).
+            let full: Vec<_> = functions
+                .iter()
+                .filter(|(g, _, _)| g.lifecycle.commits && g.lifecycle.rolls_back() && g.lifecycle.closes)
+                .collect();
+            let chosen = match (full.len(), functions.len()) {
+                (1, _) => Some(**full[0]),
+                (0, 1) => Some(*functions[0]),
+                (0, 0) => None,
+                _ => {
+                    let names: Vec<String> = (if full.is_empty() { functions.clone() } else { full.iter().map(|g| **g).collect() })
+                        .iter()
+                        .map(|(g, p, _)| format!("`{}` ({}:{})", g.name, p.display(), g.line))
+                        .collect();
+                    notes.push(format!(
+                        "{flavour} guard is ambiguous: {}; set [tool.codemod] {expr_key} (and \
+                         {import_key}) to choose; {flavour} blocks are not rewritten until then",
+                        names.join(", ")
+                    ));
+                    return None;
+                }
+            };
+            if let Some((g, path, module)) = chosen {
+                let module = module.clone().or_else(|| {
+                    path.file_stem().and_then(|s| s.to_str()).map(str::to_string)
+                });
+                return Some(ChosenGuard {
+                    expr: format!("{}()", g.name),
+                    import: module.map(|m| Import::From {
+                        module: m,
+                        name: g.name.clone(),
+                    }),
+                    lifecycle: g.lifecycle,
+                    source: GuardSource::Discovered {
+                        path: path.clone(),
+                        line: g.line,
+                    },
+                    defined_in: Some(path.clone()),
+                });
+            }
+            let has_maker = self
+                .factories
+                .iter()
+                .any(|(f, _)| f.is_async == is_async && f.has_begin);
+            let has_other = self
+                .generators
+                .iter()
+                .any(|(g, _)| g.is_async == is_async)
+                || self.factories.iter().any(|(f, _)| f.is_async == is_async && !f.has_begin);
+            if has_maker || has_other {
+                notes.push(format!(
+                    "no {flavour} guard found in the tree{}; `codemod guard --suggest` prints a \
+                     guard module to add, or set [tool.codemod] {expr_key}",
+                    if has_maker {
+                        ": blocks on a sessionmaker use SQLAlchemy's `<factory>.begin()`, other \
+                         blocks are not rewritten"
+                    } else {
+                        ": blocks are not rewritten"
+                    }
+                ));
+            }
+            if has_maker {
+                return Some(ChosenGuard {
+                    expr: "<factory>.begin()".into(),
+                    import: None,
+                    lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+                    source: GuardSource::SqlalchemyBegin,
+                    defined_in: None,
+                });
+            }
+            None
+        };
+        let sync = pick(false);
+        let r#async = pick(true);
+        GuardReport {
+            sync,
+            r#async,
+            notes,
+        }
     }
 
     /// Cheap text test for pass 2: can this file contain a manual block? Files that cannot
     /// are counted as scanned but never parsed.
     pub fn may_contain_blocks(&self, text: &str) -> bool {
-        let _ = text;
-        todo!()
+        let hay = text.as_bytes();
+        let has = |needle: &str| memchr::memmem::find(hay, needle.as_bytes()).is_some();
+        has("Session(")
+            || self.factories.iter().any(|(f, _)| has(&f.name))
+            || self.generators.iter().any(|(g, _)| has(&g.name))
+            || self.guards.iter().any(|(g, _, _)| has(&g.name))
+            || [&self.config.config.guard, &self.config.config.async_guard]
+                .into_iter()
+                .flatten()
+                .any(|g| has(last_segment(g.split('(').next().unwrap_or(g))))
     }
 
     pub fn guard_report(&self) -> &GuardReport {
@@ -174,8 +422,190 @@ impl ProjectIndex {
         &self.config
     }
 
+    /// What `call` creates: a factory call, `next(generator())`, `Session(engine)`.
+    /// `sqlalchemy_names` are the file's names imported from SQLAlchemy / SQLModel.
+    pub(crate) fn factory_call(
+        &self,
+        expr: &ruff_python_ast::Expr,
+        sqlalchemy_names: &[String],
+    ) -> Option<FactoryMatch> {
+        use ruff_python_ast::Expr;
+        let Expr::Call(call) = expr else { return None };
+        let callee = crate::syntax::dotted(&call.func)?;
+        let last = last_segment(&callee);
+        if callee == "next" && call.arguments.args.len() == 1 {
+            let Expr::Call(inner) = &call.arguments.args[0] else {
+                return None;
+            };
+            let gen = crate::syntax::dotted(&inner.func)?;
+            let (g, _) = self
+                .generators
+                .iter()
+                .find(|(g, _)| g.name == last_segment(&gen) && !g.is_async)?;
+            return Some(FactoryMatch {
+                callee: gen,
+                is_async: g.is_async,
+                begin_fallback: false,
+            });
+        }
+        if self.config.config.ignore_factories.iter().any(|i| i == &callee || i == last) {
+            return None;
+        }
+        let dotted_call = callee.contains('.');
+        if let Some((f, _)) = self
+            .factories
+            .iter()
+            .find(|(f, _)| f.name == last && (dotted_call || !f.attribute))
+        {
+            let no_args = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
+            return Some(FactoryMatch {
+                callee,
+                is_async: f.is_async,
+                begin_fallback: f.has_begin && no_args,
+            });
+        }
+        let has_bind = !call.arguments.args.is_empty()
+            || call.arguments.keywords.iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "bind")
+            });
+        let imported = sqlalchemy_names.iter().any(|n| n == &callee)
+            || callee.starts_with("sqlalchemy.")
+            || callee.starts_with("orm.")
+            || callee.starts_with("sqlmodel.");
+        if has_bind && imported && matches!(last, "Session" | "AsyncSession") {
+            let is_async = last == "AsyncSession";
+            return Some(FactoryMatch {
+                callee,
+                is_async,
+                begin_fallback: false,
+            });
+        }
+        None
+    }
+
+    /// `F.begin()` on a sessionmaker factory: SQLAlchemy's own guard.
+    pub(crate) fn begin_factory(&self, expr: &ruff_python_ast::Expr) -> Option<FactoryMatch> {
+        use ruff_python_ast::Expr;
+        let Expr::Call(call) = expr else { return None };
+        let Expr::Attribute(a) = &*call.func else {
+            return None;
+        };
+        if a.attr.as_str() != "begin" {
+            return None;
+        }
+        let callee = crate::syntax::dotted(&a.value)?;
+        let dotted_call = callee.contains('.');
+        let (f, _) = self.factories.iter().find(|(f, _)| {
+            f.has_begin && f.name == last_segment(&callee) && (dotted_call || !f.attribute)
+        })?;
+        Some(FactoryMatch {
+            callee,
+            is_async: f.is_async,
+            begin_fallback: true,
+        })
+    }
+
+    /// The codebase has its own guard (config or discovered) for this flavour.
+    pub(crate) fn has_project_guard(&self, is_async: bool) -> bool {
+        let chosen = if is_async { &self.report.r#async } else { &self.report.sync };
+        chosen
+            .as_ref()
+            .is_some_and(|c| c.source != GuardSource::SqlalchemyBegin)
+    }
+
+    /// Lifecycle of a project guard called as `expr` (by callee name), if it is one.
+    pub(crate) fn guard_call(&self, expr: &ruff_python_ast::Expr) -> Option<Lifecycle> {
+        use ruff_python_ast::Expr;
+        let Expr::Call(call) = expr else { return None };
+        let callee = crate::syntax::dotted(&call.func)?;
+        let last = last_segment(&callee);
+        for (flavour, cfg) in [
+            (&self.report.sync, &self.config.config.guard),
+            (&self.report.r#async, &self.config.config.async_guard),
+        ] {
+            if let (Some(chosen), Some(cfg)) = (flavour, cfg) {
+                let cfg_callee = cfg.split('(').next().unwrap_or(cfg).trim();
+                if cfg_callee == callee {
+                    return Some(chosen.lifecycle);
+                }
+            }
+        }
+        self.guards
+            .iter()
+            .find(|(g, _, _)| g.name == last && (g.class.is_none() || callee.contains('.')))
+            .map(|(g, _, _)| g.lifecycle)
+    }
+
+    /// The guard to write for a block whose session comes from `factory`.
+    pub(crate) fn guard_for(
+        &self,
+        factory: &FactoryMatch,
+        file: &Path,
+    ) -> Result<BlockGuard, String> {
+        let chosen = if factory.is_async {
+            &self.report.r#async
+        } else {
+            &self.report.sync
+        };
+        let flavour = if factory.is_async { "async " } else { "" };
+        let Some(chosen) = chosen else {
+            return Err(format!(
+                "no {flavour}guard: add one (`codemod guard --suggest`) or set [tool.codemod] {}guard",
+                if factory.is_async { "async-" } else { "" }
+            ));
+        };
+        if chosen.source == GuardSource::SqlalchemyBegin {
+            if !factory.begin_fallback {
+                return Err(format!(
+                    "no {flavour}guard in the tree and `{}` has no `.begin()`: add a guard \
+                     (`codemod guard --suggest`) or set [tool.codemod] guard",
+                    factory.callee
+                ));
+            }
+            return Ok(BlockGuard {
+                expr: format!("{}.begin()", factory.callee),
+                import: None,
+                lifecycle: chosen.lifecycle,
+            });
+        }
+        let same_file = chosen.defined_in.as_deref().is_some_and(|d| {
+            d == file
+                || std::fs::canonicalize(d).ok() == std::fs::canonicalize(file).ok()
+                    && std::fs::canonicalize(d).is_ok()
+        });
+        Ok(BlockGuard {
+            expr: chosen.expr.clone(),
+            import: if same_file { None } else { chosen.import.clone() },
+            lifecycle: chosen.lifecycle,
+        })
+    }
+
     /// A ready-to-paste guard module (sync and async) built on the tree's own factory.
     pub fn suggest_guard_module(&self) -> String {
-        todo!()
+        crate::suggest::guard_module(self)
     }
+}
+
+impl Import {
+    /// `from m import n` becomes `From` (so it can join an existing import); anything else
+    /// is kept verbatim.
+    pub fn from_statement(stmt: &str) -> Import {
+        if let Ok(parsed) = ruff_python_parser::parse_module(stmt) {
+            if let [ruff_python_ast::Stmt::ImportFrom(f)] = &parsed.syntax().body[..] {
+                if f.level == 0 && f.names.len() == 1 && f.names[0].asname.is_none() {
+                    if let Some(m) = &f.module {
+                        return Import::From {
+                            module: m.to_string(),
+                            name: f.names[0].name.to_string(),
+                        };
+                    }
+                }
+            }
+        }
+        Import::Statement(stmt.trim().to_string())
+    }
+}
+
+fn last_segment(d: &str) -> &str {
+    crate::syntax::last_segment(d)
 }

@@ -10,15 +10,18 @@ pub mod index;
 pub mod source;
 
 mod analyze;
+mod facts;
 mod lifecycle;
 mod rewrite;
 mod rules;
+mod suggest;
 mod syntax;
 
 pub use analyze::{analyze, Finding};
 pub use config::{Config, ConfigError, LoadedConfig};
 pub use finding::{Kind, Safety};
-pub use index::{collect_facts, module_name, FileFacts, GuardReport, GuardSource, ProjectIndex};
+pub use facts::{collect_facts, may_define_facts};
+pub use index::{module_name, FileFacts, GuardReport, GuardSource, ProjectIndex};
 pub use lifecycle::Lifecycle;
 pub use rewrite::{EditOp, Import, Rewrite};
 pub use source::{parse, parse_text, InputError, SourceFile};

@@ -1,0 +1,328 @@
+//! Pass 1 on one file: the factories, generator dependencies and guards it defines.
+
+use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
+use ruff_python_parser::Parsed;
+use ruff_text_size::Ranged;
+
+use crate::index::{FactoryDef, FileFacts, GeneratorDef, GuardDef};
+use crate::lifecycle::{Lifecycle, RollbackOn};
+use crate::source::SourceFile;
+use crate::syntax::{self, dotted, last_segment, method_call_stmt};
+
+/// Cheap text test for pass 1: can this file define a factory, a generator dependency or a
+/// guard? Files that cannot are not parsed in pass 1.
+pub fn may_define_facts(text: &str) -> bool {
+    ["sessionmaker", "scoped_session", "contextmanager", "yield", "Session"]
+        .iter()
+        .any(|needle| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some())
+}
+
+/// Pass 1 on one parsed file.
+pub fn collect_facts(
+    file: &SourceFile,
+    parsed: &Parsed<ModModule>,
+    module: Option<String>,
+) -> FileFacts {
+    let mut facts = FileFacts {
+        path: file.path.clone(),
+        module,
+        ..Default::default()
+    };
+    let mut c = Collector {
+        file,
+        facts: &mut facts,
+    };
+    c.suite(&parsed.syntax().body, None);
+    facts
+}
+
+struct Collector<'a> {
+    file: &'a SourceFile,
+    facts: &'a mut FileFacts,
+}
+
+/// What a call creates, if it is a session-maker call: (is_async, has_begin).
+fn maker_call(value: &Expr) -> Option<(bool, bool)> {
+    let Expr::Call(call) = value else { return None };
+    let callee = dotted(&call.func)?;
+    match last_segment(&callee) {
+        "sessionmaker" => {
+            let async_class = call.arguments.keywords.iter().any(|k| {
+                k.arg.as_ref().is_some_and(|a| a.as_str() == "class_")
+                    && dotted(&k.value).is_some_and(|d| last_segment(&d) == "AsyncSession")
+            });
+            Some((async_class, true))
+        }
+        "async_sessionmaker" => Some((true, true)),
+        "scoped_session" | "async_scoped_session" => {
+            let inner_async = call
+                .arguments
+                .args
+                .first()
+                .and_then(maker_call)
+                .is_some_and(|(a, _)| a);
+            Some((inner_async || callee.ends_with("async_scoped_session"), false))
+        }
+        _ => None,
+    }
+}
+
+impl Collector<'_> {
+    fn line(&self, r: impl Ranged) -> usize {
+        self.file.line_of(r.start())
+    }
+
+    fn suite(&mut self, body: &[Stmt], class: Option<&str>) {
+        for stmt in body {
+            self.stmt(stmt, class);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, class: Option<&str>) {
+        match stmt {
+            Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
+                for t in targets {
+                    self.binding(t, value);
+                }
+            }
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => self.binding(target, value),
+            Stmt::ClassDef(c) => self.suite(&c.body, Some(c.name.as_str())),
+            Stmt::FunctionDef(f) => {
+                self.function(f, class);
+                // Factories are often bound in `__init__` (`self.Session = sessionmaker()`).
+                let mut all = vec![];
+                syntax::walk_stmts(&f.body, &mut all);
+                for s in all {
+                    match s {
+                        Stmt::Assign(a) => {
+                            for t in &a.targets {
+                                self.binding(t, &a.value);
+                            }
+                        }
+                        Stmt::FunctionDef(inner) => self.function(inner, None),
+                        _ => {}
+                    }
+                }
+            }
+            Stmt::If(i) => {
+                self.suite(&i.body, class);
+                for c in &i.elif_else_clauses {
+                    self.suite(&c.body, class);
+                }
+            }
+            Stmt::Try(t) => {
+                self.suite(&t.body, class);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    self.suite(&h.body, class);
+                }
+                self.suite(&t.orelse, class);
+                self.suite(&t.finalbody, class);
+            }
+            Stmt::With(w) => self.suite(&w.body, class),
+            _ => {}
+        }
+    }
+
+    fn binding(&mut self, target: &Expr, value: &Expr) {
+        let (name, attribute) = match target {
+            Expr::Name(n) => (n.id.to_string(), false),
+            Expr::Attribute(a) => (a.attr.id.to_string(), true),
+            _ => return,
+        };
+        if let Some((is_async, has_begin)) = maker_call(value) {
+            self.facts.factories.push(FactoryDef {
+                name,
+                attribute,
+                is_async,
+                has_begin,
+                line: self.line(target),
+            });
+        } else if let Some(src) = dotted(value) {
+            self.facts
+                .aliases
+                .push((name, attribute, last_segment(&src).to_string()));
+        }
+    }
+
+    fn function(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>) {
+        if !syntax::has_yield(&f.body) {
+            return;
+        }
+        let decorated = f.decorator_list.iter().any(|d| {
+            let e = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            dotted(e).is_some_and(|n| {
+                matches!(last_segment(&n), "contextmanager" | "asynccontextmanager")
+            })
+        });
+        let Some(found) = yielded_session(&f.body) else {
+            return;
+        };
+        if decorated {
+            let Some(lifecycle) = found.lifecycle else {
+                return;
+            };
+            self.facts.guards.push(GuardDef {
+                name: f.name.to_string(),
+                created_by: found.created_by,
+                class: class.map(str::to_string),
+                is_async: f.is_async,
+                lifecycle,
+                line: self.line(f.name.range),
+            });
+        } else if class.is_none() {
+            let creation = found
+                .creation_range
+                .map(|r| self.file.text[r.start().to_usize()..r.end().to_usize()].to_string());
+            self.facts.generators.push(GeneratorDef {
+                name: f.name.to_string(),
+                creation,
+                is_async: f.is_async,
+                line: self.line(f.name.range),
+            });
+        }
+    }
+}
+
+/// A session created and yielded by a generator function.
+struct YieldedSession {
+    created_by: String,
+    creation_range: Option<ruff_text_size::TextRange>,
+    /// `None` when the shape is too unusual to derive (then it is not used as a guard).
+    lifecycle: Option<Lifecycle>,
+}
+
+/// Find `s = F(...)` / `with F(...) as s` whose `s` is yielded, and derive what the code
+/// around the `yield` does to it.
+fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
+    let mut all = vec![];
+    syntax::walk_stmts(body, &mut all);
+    for stmt in &all {
+        match stmt {
+            Stmt::With(w) => {
+                let Some(first) = w.items.first() else {
+                    continue;
+                };
+                let Some(Expr::Name(var)) = first.optional_vars.as_deref() else {
+                    continue;
+                };
+                let Expr::Call(call) = &first.context_expr else {
+                    continue;
+                };
+                let Some(callee) = dotted(&call.func) else {
+                    continue;
+                };
+                let name = var.id.as_str();
+                if !syntax::yields_name(&w.body, name) {
+                    continue;
+                }
+                let begin_item = w.items.get(1).is_some_and(|i| {
+                    syntax::method_call_expr(&i.context_expr) == Some((name, "begin"))
+                });
+                let (created_by, base) = if let Some(f) = callee.strip_suffix(".begin") {
+                    (f.to_string(), Lifecycle::SQLALCHEMY_BEGIN)
+                } else if begin_item {
+                    (callee.clone(), Lifecycle::SQLALCHEMY_BEGIN)
+                } else {
+                    (callee.clone(), Lifecycle::SQLALCHEMY_CLOSE_ONLY)
+                };
+                let lifecycle = derive(&w.body, name).map(|mut l| {
+                    l.closes = true;
+                    if base.commits {
+                        l.commits = true;
+                        l.rollback_on = RollbackOn::BaseException;
+                    }
+                    l
+                });
+                return Some(YieldedSession {
+                    created_by,
+                    creation_range: Some(call.range()),
+                    lifecycle: lifecycle.or(Some(base)),
+                });
+            }
+            _ => {
+                let Some((name, value)) = syntax::assign_name_target(stmt) else {
+                    continue;
+                };
+                if !syntax::yields_name(body, name) {
+                    continue;
+                }
+                let value = match value {
+                    Expr::Await(a) => &*a.value,
+                    v => v,
+                };
+                let Expr::Call(call) = value else { continue };
+                let Some(created_by) = dotted(&call.func) else {
+                    continue;
+                };
+                return Some(YieldedSession {
+                    created_by,
+                    creation_range: Some(call.range()),
+                    lifecycle: derive(body, name),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Derive commit / rollback / close from the `try` that holds `yield name`.
+fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
+    let mut all = vec![];
+    syntax::walk_stmts(body, &mut all);
+    let is_yield = |s: &Stmt| matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::Yield(_)));
+    // A bare `yield s` without try: nothing is committed, rolled back or closed here.
+    let try_stmt = all.iter().find_map(|s| match s {
+        Stmt::Try(t) if t.body.iter().any(|b| is_yield(b)) => Some(t),
+        _ => None,
+    });
+    let Some(t) = try_stmt else {
+        return Some(Lifecycle {
+            commits: false,
+            rollback_on: RollbackOn::Never,
+            reraises: true,
+            closes: false,
+        });
+    };
+    let yield_at = t.body.iter().position(is_yield)?;
+    let commits = t.body[yield_at + 1..]
+        .iter()
+        .chain(t.orelse.iter())
+        .any(|s| syntax::is_session_call(s, name, "commit"));
+    let mut rollback_on = RollbackOn::Never;
+    let mut reraises = true;
+    for h in &t.handlers {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        let rolls_back = h.body.iter().any(|s| syntax::is_session_call(s, name, "rollback"));
+        let raises = matches!(h.body.last(), Some(Stmt::Raise(_)));
+        if !raises {
+            reraises = false;
+        }
+        if rolls_back {
+            let on = match h.type_.as_deref().and_then(dotted).as_deref() {
+                None => RollbackOn::BaseException,
+                Some(n) if last_segment(n) == "BaseException" => RollbackOn::BaseException,
+                Some(n) if last_segment(n) == "Exception" => RollbackOn::Exception,
+                // A guard that rolls back only on some errors is not treated as one.
+                Some(_) => return None,
+            };
+            rollback_on = on;
+        }
+    }
+    let closes = t.finalbody.iter().any(|s| {
+        method_call_stmt(s).is_some_and(|(r, m)| r == name && m == "close")
+    });
+    Some(Lifecycle {
+        commits,
+        rollback_on,
+        reraises,
+        closes,
+    })
+}

@@ -1,0 +1,895 @@
+//! `s = F()` managed by hand: the manual lifecycle (`try:` with commit / rollback / close),
+//! the leaked session (no `try:`, no close on some path) and the async session created
+//! without `async with`. All three become `with <guard> as s:` around the session's use.
+
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::{self as ast, Expr, Stmt, StmtTry};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use super::usage::{self, Taint};
+use super::{join_reasons, Ctx, Scope};
+use crate::finding::{Kind, Safety};
+use crate::index::{BlockGuard, FactoryMatch};
+use crate::rewrite::{EditOp, Rewrite};
+use crate::syntax::{self, RefCollector, RefKind};
+
+/// Where the creation sits.
+pub(crate) struct Site<'a> {
+    pub suite: &'a [Stmt],
+    pub index: usize,
+    /// The creation is inside this `try:` body (the `try:` starts before the session):
+    /// the try, the suite holding it and its position there.
+    pub parent_try: Option<(&'a StmtTry, &'a [Stmt], usize)>,
+    /// One indent unit of the enclosing function.
+    pub unit: &'a str,
+}
+
+/// Why the block is not rewritten.
+struct Manual(String);
+
+type Check<T> = Result<T, Manual>;
+
+fn manual<T>(msg: impl Into<String>) -> Check<T> {
+    Err(Manual(msg.into()))
+}
+
+pub(crate) fn check(
+    ctx: &mut Ctx,
+    scope: &Scope,
+    site: Site,
+    name: &str,
+    factory: FactoryMatch,
+) {
+    let creation = &site.suite[site.index];
+    let block = Block::find(ctx, &site, name);
+    let kind = if factory.is_async {
+        Kind::AsyncWithoutContextManager
+    } else if block.managing_try().is_some() {
+        Kind::ManualLifecycle
+    } else {
+        Kind::LeakedSession
+    };
+    match plan(ctx, scope, &site, &block, name, &factory) {
+        Ok((safety, reason, rewrite)) => {
+            ctx.push(kind, safety, reason, creation.range(), Some(rewrite))
+        }
+        Err(Manual(reason)) => ctx.push(kind, Safety::Manual, reason, creation.range(), None),
+    }
+}
+
+/// The statements that make up one manual block.
+enum Block<'a> {
+    /// `s = F()`, statements, `try:` (at `try_index` in the same suite), maybe `s.close()`.
+    After {
+        try_index: usize,
+        close_after: Option<&'a Stmt>,
+    },
+    /// `try:` ... `s = F()` ... with the clauses managing `s`; `none_init` is `s = None`
+    /// just before the `try:`.
+    Inside {
+        try_stmt: &'a StmtTry,
+        none_init: Option<&'a Stmt>,
+    },
+    /// No `try:`: the block ends at the last statement of the suite that uses `s`.
+    Leaked { last: usize },
+}
+
+fn clauses_mention(t: &StmtTry, name: &str) -> bool {
+    let handler_mentions = t.handlers.iter().any(|h| {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        !RefCollector::in_stmts(name, &h.body).is_empty()
+    });
+    handler_mentions
+        || !RefCollector::in_stmts(name, &t.finalbody).is_empty()
+        || !RefCollector::in_stmts(name, &t.orelse).is_empty()
+        || usage::session_calls(&t.body, name, "commit").len() > 0
+}
+
+impl<'a> Block<'a> {
+    fn find(ctx: &Ctx, site: &Site<'a>, name: &str) -> Block<'a> {
+        if let Some((t, outer, pos)) = site.parent_try {
+            if clauses_mention(t, name)
+                && (t.handlers.iter().any(|h| {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    !RefCollector::in_stmts(name, &h.body).is_empty()
+                }) || !RefCollector::in_stmts(name, &t.finalbody).is_empty())
+            {
+                let none_init = pos
+                    .checked_sub(1)
+                    .map(|p| &outer[p])
+                    .filter(|s| {
+                        matches!(syntax::assign_name_target(s),
+                            Some((n, Expr::NoneLiteral(_))) if n == name)
+                    });
+                return Block::Inside {
+                    try_stmt: t,
+                    none_init,
+                };
+            }
+        }
+        let rest = &site.suite[site.index + 1..];
+        for (off, stmt) in rest.iter().enumerate() {
+            if let Stmt::Try(t) = stmt {
+                if clauses_mention(t, name) {
+                    let try_index = site.index + 1 + off;
+                    let close_after = site
+                        .suite
+                        .get(try_index + 1)
+                        .filter(|s| syntax::is_session_call(s, name, "close"));
+                    return Block::After {
+                        try_index,
+                        close_after,
+                    };
+                }
+            }
+        }
+        let _ = ctx;
+        let last = rest
+            .iter()
+            .rposition(|s| !RefCollector::in_stmt(name, s).is_empty())
+            .map_or(site.index, |p| site.index + 1 + p);
+        Block::Leaked { last }
+    }
+
+    fn managing_try(&self) -> Option<()> {
+        match self {
+            Block::Leaked { .. } => None,
+            _ => Some(()),
+        }
+    }
+}
+
+/// Everything that changes between the original and the rewrite, for the reasons.
+#[derive(Default)]
+struct Removed {
+    trailing_commit: Option<TextRange>,
+    else_commit: bool,
+    rollbacks: usize,
+    closes_in_finally: bool,
+    close_after: bool,
+    close_at_end: bool,
+}
+
+fn plan(
+    ctx: &Ctx,
+    scope: &Scope,
+    site: &Site,
+    block: &Block,
+    name: &str,
+    factory: &FactoryMatch,
+) -> Check<(Safety, String, Rewrite)> {
+    let creation = &site.suite[site.index];
+    let guard = ctx.index.guard_for(factory, &ctx.file.path).map_err(Manual)?;
+    if factory.is_async && !scope.is_async {
+        return manual("async session in a sync function: `async with` is not possible here");
+    }
+    if !guard.lifecycle.closes {
+        return manual(format!("the guard `{}` does not close the session", guard.expr));
+    }
+    let range = block_range(site, block);
+    check_refs(ctx, scope, site, block, name, range)?;
+    let taint = Taint::compute(scope.body, name);
+    check_escapes(ctx, site, block, name, &taint, range)?;
+    if !ctx.owns_lines(creation.range()) {
+        return manual("the session is created on a line shared with other statements");
+    }
+    let kw = if factory.is_async { "async with" } else { "with" };
+    let header = format!("{kw} {} as {name}:", guard.expr);
+    let mut rewrite = Rewrite {
+        ops: vec![],
+        imports: guard.import.iter().cloned().collect(),
+        maybe_unused: vec![root_name(&factory.callee)],
+    };
+    let mut review = vec![];
+    let removed = match block {
+        Block::Leaked { last } => {
+            leaked(ctx, site, *last, name, &guard, &header, &taint, &mut rewrite, &mut review)?
+        }
+        Block::After { try_index, close_after } => {
+            let Stmt::Try(t) = &site.suite[*try_index] else {
+                unreachable!("try_index points at a try")
+            };
+            let intermediates = &site.suite[site.index + 1..*try_index];
+            let shape = TryShape {
+                t,
+                body_from: 0,
+                intermediates,
+                close_after: *close_after,
+                none_init: None,
+            };
+            with_try(ctx, site, &shape, name, &guard, &header, &taint, &mut rewrite, &mut review)?
+        }
+        Block::Inside { try_stmt, none_init } => {
+            let pos = site.index;
+            let shape = TryShape {
+                t: try_stmt,
+                body_from: pos + 1,
+                intermediates: &[],
+                close_after: None,
+                none_init: *none_init,
+            };
+            if pos > 0 {
+                // Statements before the session stay in the `try:`; only wrap-mode works.
+            }
+            let r = with_try(ctx, site, &shape, name, &guard, &header, &taint, &mut rewrite, &mut review)?;
+            review.push(format!(
+                "if creating the session raises, the original handler failed on the unbound \
+                 `{name}`; now the handler runs normally"
+            ));
+            r
+        }
+    };
+    let orig_closes = removed.closes_in_finally;
+    let mut safe_notes = vec![];
+    if !orig_closes {
+        safe_notes.push(if removed.close_after || removed.close_at_end {
+            "the session is now also closed on error paths, where it leaked"
+        } else {
+            "the session is now closed on every path (it leaked before)"
+        });
+    }
+    if removed.rollbacks == 0 && guard.lifecycle.rolls_back() && matches!(block, Block::Leaked { .. }) {
+        // Nothing to add: an unclosed session's transaction was never committed either.
+    }
+    let _ = &removed.trailing_commit;
+    let _ = removed.else_commit;
+    if review.is_empty() {
+        let mut reason = format!(
+            "`{}` commits, rolls back and closes as the original did",
+            guard.expr
+        );
+        if !guard.lifecycle.commits {
+            reason = format!("`{}` closes as the original did; commits stay in place", guard.expr);
+        }
+        for n in safe_notes {
+            reason.push_str("; ");
+            reason.push_str(n);
+        }
+        Ok((Safety::Safe, reason, rewrite))
+    } else {
+        Ok((Safety::Review, join_reasons(&review), rewrite))
+    }
+}
+
+fn root_name(callee: &str) -> String {
+    callee.split('.').next().unwrap_or(callee).to_string()
+}
+
+fn block_range(site: &Site, block: &Block) -> TextRange {
+    let creation = &site.suite[site.index];
+    match block {
+        Block::After { try_index, close_after } => {
+            let end = close_after.map_or(site.suite[*try_index].end(), |c| c.end());
+            TextRange::new(creation.start(), end)
+        }
+        Block::Inside { try_stmt, .. } => TextRange::new(creation.start(), try_stmt.end()),
+        Block::Leaked { last } => TextRange::new(creation.start(), site.suite[*last].end()),
+    }
+}
+
+/// References to the session outside the block, captured or re-bound: not rewritable.
+fn check_refs(
+    ctx: &Ctx,
+    scope: &Scope,
+    site: &Site,
+    block: &Block,
+    name: &str,
+    range: TextRange,
+) -> Check<()> {
+    let creation = &site.suite[site.index];
+    let none_init = match block {
+        Block::Inside { none_init, .. } => none_init.map(|s| s.range()),
+        _ => None,
+    };
+    for r in RefCollector::in_stmts(name, scope.body) {
+        let line = ctx.line(r.range.start());
+        if none_init.is_some_and(|n| n.contains_range(r.range)) {
+            continue;
+        }
+        match r.kind {
+            RefKind::Captured => {
+                return manual(format!(
+                    "`{name}` is captured by a nested function or lambda (line {line})"
+                ))
+            }
+            RefKind::Declared => {
+                return manual(format!("`{name}` is declared global or nonlocal (line {line})"))
+            }
+            _ => {}
+        }
+        if creation.range().contains_range(r.range) {
+            continue;
+        }
+        if !range.contains_range(r.range) {
+            if r.range.start() < range.start() {
+                return manual(format!("`{name}` is also bound before the session (line {line})"));
+            }
+            let nested = !std::ptr::eq(site.suite.as_ptr(), scope.body.as_ptr());
+            return manual(if nested && matches!(block, Block::Leaked { .. }) {
+                format!(
+                    "the session is created inside a branch but used outside it (line {line})"
+                )
+            } else {
+                format!("the session is used after the block (line {line})")
+            });
+        }
+        if r.kind == RefKind::Store {
+            return manual(format!("`{name}` is reassigned inside the block (line {line})"));
+        }
+    }
+    Ok(())
+}
+
+/// The session (or something holding it) leaving the block: returned, stored, used later.
+fn check_escapes(
+    ctx: &Ctx,
+    site: &Site,
+    _block: &Block,
+    name: &str,
+    taint: &Taint,
+    range: TextRange,
+) -> Check<()> {
+    let mut all = vec![];
+    syntax::walk_stmts(&site.suite[site.index..], &mut all);
+    for stmt in all.into_iter().filter(|s| range.contains_range(s.range())) {
+        let holds = |e: &Expr| {
+            usage::holds_session(e, name) || taint.holders.iter().any(|h| usage::holds_session(e, h))
+        };
+        match stmt {
+            Stmt::Return(r) if r.value.as_deref().is_some_and(holds) => {
+                return manual(format!(
+                    "the session escapes: returned at line {}",
+                    ctx.line(r.start())
+                ))
+            }
+            Stmt::Assign(a)
+                if holds(&a.value) && a.targets.iter().any(|t| !matches!(t, Expr::Name(_))) =>
+            {
+                let target = &ctx.text[a.targets[0].range().start().to_usize()..a.targets[0].range().end().to_usize()];
+                return manual(format!(
+                    "the session is stored on `{target}` (line {})",
+                    ctx.line(a.start())
+                ));
+            }
+            _ => {}
+        }
+    }
+    for holder in &taint.holders {
+        let after = RefCollector::in_stmts(holder, site.suite)
+            .into_iter()
+            .find(|r| r.range.start() > range.end());
+        if let Some(r) = after {
+            return manual(format!(
+                "`{holder}` holds the session and is used after the block (line {})",
+                ctx.line(r.range.start())
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reviews for values loaded through the session that outlive it.
+fn detached_reviews(
+    ctx: &Ctx,
+    site: &Site,
+    stmts: &[Stmt],
+    taint: &Taint,
+    range: TextRange,
+    closed_before: bool,
+    review: &mut Vec<String>,
+) {
+    let loaded: Vec<&str> = taint.loaded.iter().map(String::as_str).collect();
+    if loaded.is_empty() {
+        return;
+    }
+    for r in usage::returns_in(stmts) {
+        if let Some(v) = r.value.as_deref() {
+            if let Some(obj) = usage::escaping_object(v, &loaded) {
+                review.push(format!(
+                    "session now closed: `{obj}` (loaded through it) is returned at line {} and \
+                     may raise DetachedInstanceError when its relations are read",
+                    ctx.line(r.start())
+                ));
+                return;
+            }
+        }
+    }
+    if closed_before {
+        return;
+    }
+    for obj in &loaded {
+        let after = RefCollector::in_stmts(obj, site.suite)
+            .into_iter()
+            .find(|r| r.range.start() > range.end());
+        if let Some(r) = after {
+            review.push(format!(
+                "session now closed: `{obj}` (loaded through it) is used at line {} after the \
+                 block and may raise DetachedInstanceError",
+                ctx.line(r.range.start())
+            ));
+            return;
+        }
+    }
+}
+
+/// Commit reviews shared by all shapes: the guard's commit against the original's.
+pub(crate) fn commit_reviews(
+    ctx: &Ctx,
+    guard_commits: bool,
+    body: &[Stmt],
+    name: &str,
+    trailing: Option<usize>,
+    else_commit: bool,
+    review: &mut Vec<String>,
+) {
+    if !guard_commits {
+        return;
+    }
+    let commits = usage::session_calls(body, name, "commit");
+    if trailing.is_none() && !else_commit {
+        if commits.is_empty() {
+            review.push("guard commits where the original never committed".into());
+        } else {
+            let last = commits.last().map(|r| ctx.line(r.start())).unwrap_or_default();
+            review.push(format!(
+                "guard commits again at the end, where the original left the work after line \
+                 {last} uncommitted"
+            ));
+        }
+        return;
+    }
+    let before = match trailing {
+        Some(k) => &body[..k],
+        None => body,
+    };
+    if let Some(r) = usage::returns_in(before).first() {
+        review.push(format!(
+            "guard also commits on the early `return` at line {}, which skipped the commit",
+            ctx.line(r.start())
+        ));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn leaked(
+    ctx: &Ctx,
+    site: &Site,
+    last: usize,
+    name: &str,
+    guard: &BlockGuard,
+    header: &str,
+    taint: &Taint,
+    rewrite: &mut Rewrite,
+    review: &mut Vec<String>,
+) -> Check<Removed> {
+    let creation = &site.suite[site.index];
+    if last == site.index {
+        return manual("the session is created but not used in this block");
+    }
+    let stmts = &site.suite[site.index + 1..=last];
+    for method in ["rollback", "begin"] {
+        if let Some(r) = usage::session_calls(stmts, name, method).first() {
+            return manual(format!("explicit `{method}()` at line {}", ctx.line(r.start())));
+        }
+    }
+    let close_at_end = syntax::is_session_call(&stmts[stmts.len() - 1], name, "close");
+    let work = if close_at_end { &stmts[..stmts.len() - 1] } else { stmts };
+    if let Some(r) = usage::session_calls(work, name, "close").first() {
+        return manual(format!(
+            "the session is closed at line {} before its last use",
+            ctx.line(r.start())
+        ));
+    }
+    for s in stmts {
+        if !ctx.owns_lines(s.range()) {
+            return manual(format!(
+                "line {} holds several statements",
+                ctx.line(s.start())
+            ));
+        }
+    }
+    let trailing = usage::trailing_commit(work, name, taint);
+    commit_reviews(ctx, guard.lifecycle.commits, work, name, trailing, false, review);
+    let range = block_range(site, &Block::Leaked { last });
+    detached_reviews(ctx, site, stmts, taint, range, close_at_end, review);
+
+    rewrite.ops.push(EditOp::Replace {
+        range: creation.range(),
+        text: header.to_string(),
+    });
+    let first_line = syntax::line_end_incl(ctx.text, creation.end());
+    rewrite.ops.push(EditOp::Indent {
+        range: TextRange::new(first_line, stmts[stmts.len() - 1].end()),
+        unit: site.unit.to_string(),
+    });
+    let mut removed = Removed {
+        close_at_end,
+        ..Default::default()
+    };
+    if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
+        let c = &work[k];
+        rewrite.ops.push(delete(ctx, c.range(), site.unit));
+        removed.trailing_commit = Some(c.range());
+    }
+    if close_at_end {
+        rewrite
+            .ops
+            .push(delete(ctx, stmts[stmts.len() - 1].range(), site.unit));
+    }
+    Ok(removed)
+}
+
+/// Delete a statement's lines, keeping its comments at its (shifted) indentation.
+fn delete(ctx: &Ctx, range: TextRange, shift: &str) -> EditOp {
+    EditOp::DeleteLines {
+        range,
+        comment_indent: format!("{}{shift}", ctx.indentation(range.start())),
+    }
+}
+
+struct TryShape<'a> {
+    t: &'a StmtTry,
+    /// First statement of the try body that belongs to the session's work.
+    body_from: usize,
+    intermediates: &'a [Stmt],
+    close_after: Option<&'a Stmt>,
+    none_init: Option<&'a Stmt>,
+}
+
+/// What becomes of one `except` clause.
+enum HandlerFate {
+    /// Only re-raised after the rollback: dropped whole.
+    Drop,
+    /// Kept; its rollbacks deleted (replaced by `pass` when nothing else is left).
+    Keep { rollbacks: Vec<TextRange>, empty: bool },
+}
+
+#[allow(clippy::too_many_arguments)]
+fn with_try(
+    ctx: &Ctx,
+    site: &Site,
+    shape: &TryShape,
+    name: &str,
+    guard: &BlockGuard,
+    header: &str,
+    taint: &Taint,
+    rewrite: &mut Rewrite,
+    review: &mut Vec<String>,
+) -> Check<Removed> {
+    let t = shape.t;
+    let creation = &site.suite[site.index];
+    if t.is_star {
+        return manual("`except*` handlers are not rewritten");
+    }
+    let Some(first) = t.body.first() else {
+        return manual("empty `try:`");
+    };
+    if syntax::body_on_header_line(ctx.text, t.start(), first.start()) {
+        return manual("the `try:` body shares the `try:` line");
+    }
+    let body = &t.body[shape.body_from..];
+    if body.is_empty() {
+        return manual("nothing uses the session inside the `try:`");
+    }
+    for method in ["rollback", "close", "begin"] {
+        if let Some(r) = usage::session_calls(body, name, method).first() {
+            return manual(format!(
+                "explicit `{method}()` inside the `try:` body at line {}",
+                ctx.line(r.start())
+            ));
+        }
+    }
+    let watched: Vec<&str> = std::iter::once(name)
+        .chain(taint.holders.iter().map(String::as_str))
+        .collect();
+    // `else:` may only commit.
+    let mut else_commit = false;
+    for s in &t.orelse {
+        if syntax::is_session_call(s, name, "commit") {
+            else_commit = true;
+        } else {
+            return manual(format!(
+                "`else:` does more than commit (line {})",
+                ctx.line(s.start())
+            ));
+        }
+    }
+    if else_commit && !guard.lifecycle.commits {
+        return manual(format!(
+            "`else:` commits but the guard `{}` does not commit",
+            guard.expr
+        ));
+    }
+    // Handlers: rollbacks go, everything else stays and must not touch the session.
+    let mut fates = vec![];
+    let mut rollbacks = 0;
+    for h in &t.handlers {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        let mut rb = vec![];
+        let mut rest = vec![];
+        for s in &h.body {
+            if syntax::is_session_call(s, name, "rollback") {
+                rb.push(s.range());
+            } else if usage::stmt_mentions_any(s, &watched) {
+                return manual(format!(
+                    "the handler at line {} uses the session beyond rollback (line {})",
+                    ctx.line(h.start()),
+                    ctx.line(s.start())
+                ));
+            } else {
+                rest.push(s);
+            }
+        }
+        rollbacks += rb.len();
+        let reraise_only =
+            matches!(rest.as_slice(), [Stmt::Raise(r)] if r.exc.is_none() && r.cause.is_none());
+        fates.push((h, rb, rest.is_empty(), reraise_only));
+    }
+    // A handler that only re-raises is a no-op once nothing after it is kept.
+    let mut later_kept = false;
+    let mut decided = vec![];
+    for (h, rb, empty, reraise_only) in fates.into_iter().rev() {
+        let fate = if reraise_only && !later_kept {
+            HandlerFate::Drop
+        } else {
+            later_kept = true;
+            HandlerFate::Keep { rollbacks: rb, empty }
+        };
+        decided.push((h, fate));
+    }
+    decided.reverse();
+    // Finally: closes go; other statements stay and must not touch the session.
+    let mut closes = vec![];
+    let mut finally_rest = 0;
+    for s in &t.finalbody {
+        if is_close(s, name) {
+            closes.push(s.range());
+        } else if usage::stmt_mentions_any(s, &watched) {
+            return manual(format!(
+                "`finally:` uses the session beyond close (line {})",
+                ctx.line(s.start())
+            ));
+        } else {
+            finally_rest += 1;
+        }
+    }
+    let kept = later_kept || finally_rest > 0;
+    if !kept && shape.body_from > 1 {
+        return manual("statements before the session inside the `try:` would have no handler left");
+    }
+    // Every line we delete or replace must hold exactly one statement.
+    let touched = std::iter::once(creation.range())
+        .chain(shape.close_after.map(|s| s.range()))
+        .chain(shape.none_init.map(|s| s.range()))
+        .chain(body.iter().map(|s| s.range()))
+        .chain(shape.intermediates.iter().map(|s| s.range()))
+        .chain(t.orelse.iter().map(|s| s.range()))
+        .chain(t.finalbody.iter().map(|s| s.range()));
+    for r in touched {
+        if !ctx.owns_lines(r) {
+            return manual(format!("line {} holds several statements", ctx.line(r.start())));
+        }
+    }
+    for (h, _) in &decided {
+        for s in &h.body {
+            if !ctx.owns_lines(s.range()) {
+                return manual(format!("line {} holds several statements", ctx.line(s.start())));
+            }
+        }
+        if syntax::body_on_header_line(ctx.text, h.start(), h.body[0].start()) {
+            return manual(format!("the handler at line {} is on one line", ctx.line(h.start())));
+        }
+    }
+
+    let trailing = usage::trailing_commit(body, name, taint);
+    commit_reviews(ctx, guard.lifecycle.commits, body, name, trailing, else_commit, review);
+    if rollbacks > 0 && !guard.lifecycle.rolls_back() {
+        review.push(format!(
+            "`{}` does not roll back: closing discards the transaction instead of the explicit \
+             rollback",
+            guard.expr
+        ));
+    }
+    let closes_in_finally = !closes.is_empty();
+    let range = TextRange::new(
+        creation.start(),
+        shape.close_after.map_or(t.end(), |c| c.end()),
+    );
+    detached_reviews(
+        ctx,
+        site,
+        body,
+        taint,
+        range,
+        closes_in_finally || shape.close_after.is_some(),
+        review,
+    );
+    if !closes_in_finally
+        && guard.lifecycle.rollback_on == crate::lifecycle::RollbackOn::BaseException
+        && rollbacks > 0
+        && decided.iter().all(|(h, _)| {
+            h.type_.as_deref().and_then(syntax::dotted).is_some_and(|d| {
+                syntax::last_segment(&d) != "BaseException"
+            })
+        })
+    {
+        review.push(
+            "rollback now also on BaseException (KeyboardInterrupt, SystemExit), where the \
+             original left the transaction open"
+                .into(),
+        );
+    }
+    if kept && !shape.intermediates.is_empty() {
+        let a = ctx.line(shape.intermediates[0].start());
+        let b = ctx.line(shape.intermediates[shape.intermediates.len() - 1].end());
+        review.push(if a == b {
+            format!("handlers now also catch errors raised at line {a}, before the original `try:`")
+        } else {
+            format!(
+                "handlers now also catch errors raised at lines {a}-{b}, before the original `try:`"
+            )
+        });
+    }
+
+    // The edits.
+    let unit = ctx
+        .indent_unit(t.start(), first.start())
+        .unwrap_or_else(|| site.unit.to_string());
+    let ops = &mut rewrite.ops;
+    let try_kw = TextRange::at(t.start(), TextSize::from(3));
+    let body_shift = if kept { unit.as_str() } else { "" };
+    let inside = shape.body_from > 0;
+    if inside {
+        let try_indent = ctx.indentation(t.start());
+        if kept {
+            ops.push(EditOp::Replace {
+                range: creation.range(),
+                text: header.to_string(),
+            });
+        } else {
+            ops.push(EditOp::DeleteLines {
+                range: try_kw,
+                comment_indent: try_indent.clone(),
+            });
+            ops.push(EditOp::Replace {
+                range: TextRange::new(syntax::line_start(ctx.text, creation.start()), creation.end()),
+                text: format!("{try_indent}{header}"),
+            });
+        }
+        if let Some(n) = shape.none_init {
+            ops.push(delete(ctx, n.range(), ""));
+        }
+    } else {
+        let ind = ctx.indentation(creation.start());
+        ops.push(EditOp::Replace {
+            range: creation.range(),
+            text: if kept {
+                format!("try:\n{ind}{unit}{header}")
+            } else {
+                header.to_string()
+            },
+        });
+        if let (Some(a), Some(b)) = (shape.intermediates.first(), shape.intermediates.last()) {
+            let _ = (a, b);
+            ops.push(EditOp::Indent {
+                range: TextRange::new(
+                    syntax::line_end_incl(ctx.text, creation.end()),
+                    syntax::line_start(ctx.text, t.start()),
+                ),
+                unit: if kept { format!("{unit}{unit}") } else { unit.clone() },
+            });
+        }
+        ops.push(EditOp::DeleteLines {
+            range: try_kw,
+            comment_indent: format!("{ind}{unit}"),
+        });
+    }
+    if kept {
+        // Body (and the comment lines after it, up to the first clause) moves one level in.
+        let body_start = syntax::line_end_incl(
+            ctx.text,
+            if inside { creation.end() } else { try_kw.end() },
+        );
+        let clause_start = first_clause_start(ctx, t);
+        ops.push(EditOp::Indent {
+            range: TextRange::new(body_start, clause_start),
+            unit: unit.clone(),
+        });
+    }
+    let mut removed = Removed {
+        rollbacks,
+        closes_in_finally,
+        close_after: shape.close_after.is_some(),
+        else_commit,
+        ..Default::default()
+    };
+    if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
+        ops.push(delete(ctx, body[k].range(), body_shift));
+        removed.trailing_commit = Some(body[k].range());
+    }
+    for (h, fate) in decided {
+        match fate {
+            HandlerFate::Drop => ops.push(EditOp::DeleteLines {
+                range: h.range(),
+                comment_indent: ctx.indentation(h.body[0].start()),
+            }),
+            HandlerFate::Keep { rollbacks, empty } => {
+                for (i, r) in rollbacks.into_iter().enumerate() {
+                    if empty && i == 0 {
+                        ops.push(EditOp::Replace {
+                            range: r,
+                            text: "pass".into(),
+                        });
+                    } else {
+                        ops.push(delete(ctx, r, ""));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(first_else) = t.orelse.first() {
+        if guard.lifecycle.commits {
+            let kw = syntax::clause_keyword_before(ctx.tokens, first_else.start(), TokenKind::Else)
+                .unwrap_or(first_else.start());
+            ops.push(EditOp::DeleteLines {
+                range: TextRange::new(kw, t.orelse[t.orelse.len() - 1].end()),
+                comment_indent: ctx.indentation(first_else.start()),
+            });
+        }
+    }
+    if let Some(first_fin) = t.finalbody.first() {
+        if finally_rest == 0 {
+            let kw = syntax::clause_keyword_before(ctx.tokens, first_fin.start(), TokenKind::Finally)
+                .unwrap_or(first_fin.start());
+            ops.push(EditOp::DeleteLines {
+                range: TextRange::new(kw, t.finalbody[t.finalbody.len() - 1].end()),
+                comment_indent: ctx.indentation(first_fin.start()),
+            });
+        } else {
+            for r in closes {
+                ops.push(delete(ctx, r, ""));
+            }
+        }
+    }
+    if let Some(c) = shape.close_after {
+        ops.push(delete(ctx, c.range(), ""));
+    }
+    Ok(removed)
+}
+
+/// `s.close()` or `if s: s.close()` / `if s is not None: s.close()`.
+fn is_close(stmt: &Stmt, name: &str) -> bool {
+    if syntax::is_session_call(stmt, name, "close") {
+        return true;
+    }
+    let Stmt::If(i) = stmt else { return false };
+    let test_is_name = match &*i.test {
+        Expr::Name(n) => n.id.as_str() == name,
+        Expr::Compare(c) => {
+            matches!(&*c.left, Expr::Name(n) if n.id.as_str() == name)
+                && c.comparators.len() == 1
+                && matches!(c.comparators[0], Expr::NoneLiteral(_))
+                && matches!(c.ops[0], ast::CmpOp::IsNot)
+        }
+        _ => false,
+    };
+    test_is_name
+        && i.elif_else_clauses.is_empty()
+        && i.body.len() == 1
+        && syntax::is_session_call(&i.body[0], name, "close")
+}
+
+/// Start of the line of the first clause after the try body (`except`, `else`, `finally`).
+fn first_clause_start(ctx: &Ctx, t: &StmtTry) -> TextSize {
+    let at = if let Some(h) = t.handlers.first() {
+        h.start()
+    } else if let Some(s) = t.orelse.first() {
+        syntax::clause_keyword_before(ctx.tokens, s.start(), TokenKind::Else).unwrap_or(s.start())
+    } else if let Some(s) = t.finalbody.first() {
+        syntax::clause_keyword_before(ctx.tokens, s.start(), TokenKind::Finally)
+            .unwrap_or(s.start())
+    } else {
+        t.end()
+    };
+    syntax::line_start(ctx.text, at)
+}

@@ -1,0 +1,207 @@
+//! Byte edits: lowering the analyzer's `EditOp`s and applying them.
+
+use analyzer::EditOp;
+use ruff_python_ast::token::{TokenKind, Tokens};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+/// Replace `range` of the text with `text` (an insertion when the range is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub text: String,
+}
+
+/// Lower one rewrite's operations to byte edits on `text`.
+pub fn lower(text: &str, tokens: &Tokens, newline: &str, ops: &[EditOp]) -> Vec<Edit> {
+    let mut edits = vec![];
+    // Whole-line deletions first: indentation is never added to a line that goes away.
+    let mut deleted: Vec<TextRange> = vec![];
+    for op in ops {
+        if let EditOp::DeleteLines {
+            range,
+            comment_indent,
+        } = op
+        {
+            let start = line_start(text, range.start());
+            let end = line_end_incl(text, range.end());
+            let full = TextRange::new(start, end);
+            let mut kept = String::new();
+            for tok in tokens.in_range(widen_to_tokens(tokens, full)) {
+                if tok.kind() == TokenKind::Comment && full.contains_range(tok.range()) {
+                    kept.push_str(comment_indent);
+                    kept.push_str(&text[tok.range()]);
+                    kept.push_str(newline);
+                }
+            }
+            deleted.push(full);
+            edits.push(Edit {
+                range: full,
+                text: kept,
+            });
+        }
+    }
+    for op in ops {
+        match op {
+            EditOp::Replace { range, text: new } => edits.push(Edit {
+                range: *range,
+                text: new.replace('\n', newline),
+            }),
+            EditOp::Insert { at, text: new } => edits.push(Edit {
+                range: TextRange::empty(*at),
+                text: new.replace('\n', newline),
+            }),
+            EditOp::Indent { range, unit } => {
+                let strings = multiline_strings(tokens, *range);
+                for at in line_starts_in(text, *range) {
+                    let rest = &text[at.to_usize()..];
+                    let line = rest.split('\n').next().unwrap_or("");
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    if strings.iter().any(|s| s.start() < at && at < s.end()) {
+                        continue;
+                    }
+                    if deleted.iter().any(|d| d.start() <= at && at < d.end()) {
+                        continue;
+                    }
+                    edits.push(Edit {
+                        range: TextRange::empty(at),
+                        text: unit.clone(),
+                    });
+                }
+            }
+            EditOp::DeleteLines { .. } => {}
+        }
+    }
+    edits
+}
+
+/// Token ranges of strings (and f/t-string middles) that span lines within `range`.
+fn multiline_strings(tokens: &Tokens, range: TextRange) -> Vec<TextRange> {
+    tokens
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.kind(),
+                TokenKind::String
+                    | TokenKind::FStringMiddle
+                    | TokenKind::TStringMiddle
+                    | TokenKind::FStringStart
+                    | TokenKind::TStringStart
+            ) && t.range().intersect(range).is_some()
+        })
+        .map(|t| t.range())
+        .chain(fstring_spans(tokens, range))
+        .collect()
+}
+
+/// Whole f-strings (start to end token), so lines inside their literal parts are skipped.
+fn fstring_spans(tokens: &Tokens, range: TextRange) -> Vec<TextRange> {
+    let mut spans = vec![];
+    let mut stack: Vec<TextSize> = vec![];
+    for t in tokens.iter() {
+        match t.kind() {
+            TokenKind::FStringStart | TokenKind::TStringStart => stack.push(t.start()),
+            TokenKind::FStringEnd | TokenKind::TStringEnd => {
+                if let Some(s) = stack.pop() {
+                    let r = TextRange::new(s, t.end());
+                    if r.intersect(range).is_some() && stack.is_empty() {
+                        spans.push(r);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Tokens fully inside may start before a line start only for multi-line tokens; widen the
+/// search so `in_range` (which wants token boundaries) does not panic.
+fn widen_to_tokens(tokens: &Tokens, r: TextRange) -> TextRange {
+    let first = tokens.iter().find(|t| t.end() > r.start()).map(|t| t.start());
+    let last = tokens
+        .iter()
+        .rev()
+        .find(|t| t.start() < r.end())
+        .map(|t| t.end());
+    match (first, last) {
+        (Some(a), Some(b)) if a <= b => TextRange::new(a.min(r.start()).max(a), b),
+        _ => TextRange::empty(r.start()),
+    }
+}
+
+fn line_starts_in(text: &str, range: TextRange) -> Vec<TextSize> {
+    let mut out = vec![];
+    let mut at = line_start(text, range.start());
+    if at < range.start() {
+        at = line_end_incl(text, range.start());
+    }
+    while at < range.end() && at.to_usize() < text.len() {
+        out.push(at);
+        at = line_end_incl(text, at);
+    }
+    out
+}
+
+pub fn line_start(text: &str, offset: TextSize) -> TextSize {
+    let o = offset.to_usize();
+    TextSize::try_from(text[..o].rfind('\n').map_or(0, |i| i + 1)).unwrap()
+}
+
+pub fn line_end_incl(text: &str, offset: TextSize) -> TextSize {
+    let o = offset.to_usize();
+    TextSize::try_from(text[o..].find('\n').map_or(text.len(), |i| o + i + 1)).unwrap()
+}
+
+/// Apply non-overlapping edits. `Err` names the first overlap (a bug in a rule).
+pub fn apply(text: &str, edits: &mut [Edit]) -> Result<String, String> {
+    edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+    let mut out = String::with_capacity(text.len());
+    let mut at = TextSize::default();
+    for e in edits.iter() {
+        if e.range.start() < at {
+            return Err(format!("overlapping edits at byte {}", e.range.start().to_usize()));
+        }
+        out.push_str(&text[at.to_usize()..e.range.start().to_usize()]);
+        out.push_str(&e.text);
+        at = e.range.end();
+    }
+    out.push_str(&text[at.to_usize()..]);
+    Ok(out)
+}
+
+/// Maps offsets of an edited text back to the text before the edits.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetMap {
+    /// (old range, new length), sorted.
+    edits: Vec<(TextRange, TextSize)>,
+}
+
+impl OffsetMap {
+    pub fn new(edits: &[Edit]) -> OffsetMap {
+        let mut v: Vec<_> = edits
+            .iter()
+            .map(|e| (e.range, TextSize::of(e.text.as_str())))
+            .collect();
+        v.sort_by_key(|(r, _)| (r.start(), r.end()));
+        OffsetMap { edits: v }
+    }
+
+    /// The old offset of `new`; an offset inside inserted text maps to the edit's start.
+    pub fn back(&self, new: TextSize) -> TextSize {
+        let mut delta: i64 = 0;
+        for (old, len) in &self.edits {
+            let new_start = (old.start().to_u32() as i64 + delta) as u32;
+            let new_end = new_start + len.to_u32();
+            if new.to_u32() < new_start {
+                break;
+            }
+            if new.to_u32() < new_end {
+                return old.start();
+            }
+            delta += len.to_u32() as i64 - old.len().to_u32() as i64;
+        }
+        TextSize::from((new.to_u32() as i64 - delta) as u32)
+    }
+}
