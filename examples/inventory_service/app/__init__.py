@@ -1,0 +1,1 @@
+"""Inventory service: parts, categories, locations, orders and background tasks."""

@@ -1,0 +1,1 @@
+"""Service layer. Each module grew its own way of handling sessions."""
