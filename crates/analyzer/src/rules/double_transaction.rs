@@ -5,7 +5,7 @@
 use ruff_python_ast::{self as ast, Expr, Stmt, StmtWith};
 use ruff_text_size::Ranged;
 
-use super::manual_block::commit_reviews;
+use super::manual_block::{commit_reviews, remove_stmt};
 use super::raw_factory_with::raw_factory;
 use super::usage::{self, Taint};
 use super::{join_reasons, Ctx, Scope};
@@ -63,7 +63,7 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str, taint: &Taint) {
             .unwrap_or(r);
         if Some(stmt_range) == trailing_range {
             let mut review = vec![];
-            commit_reviews(ctx, true, &w.body, name, trailing, false, &mut review);
+            commit_reviews(ctx, true, &w.body, name, trailing, false, taint, &mut review);
             if !ctx.owns_lines(stmt_range) {
                 let line = ctx.line(r.start());
                 ctx.push(
@@ -75,11 +75,9 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str, taint: &Taint) {
                 );
                 continue;
             }
+            let sole = &w.body[trailing.unwrap_or_default()];
             let rewrite = Rewrite {
-                ops: vec![EditOp::DeleteLines {
-                    range: stmt_range,
-                    comment_indent: ctx.indentation(stmt_range.start()),
-                }],
+                ops: vec![remove_stmt(ctx, sole, w.body.len() == 1, "")],
                 imports: vec![],
                 maybe_unused: vec![],
             };
@@ -94,16 +92,20 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str, taint: &Taint) {
             ctx.push(Kind::DoubleTransaction, safety, reason, stmt_range, Some(rewrite));
         } else {
             let line = ctx.line(r.start());
-            ctx.push(
-                Kind::DoubleTransaction,
-                Safety::Manual,
+            let top = w.body.iter().position(|s| s.range() == stmt_range);
+            let reads_after = top.is_some_and(|k| usage::is_read_only(&w.body[k + 1..], name, taint));
+            let reason = if reads_after {
+                format!(
+                    "commit at line {line} inside `{expr}` is followed only by reads of what it \
+                     wrote: removing it changes what they see; keep it or use `flush()`"
+                )
+            } else {
                 format!(
                     "checkpoint commit at line {line} inside `{expr}`, which commits on exit: it \
                      commits part of the work early; removing it makes the block all-or-nothing"
-                ),
-                r,
-                None,
-            );
+                )
+            };
+            ctx.push(Kind::DoubleTransaction, Safety::Manual, reason, r, None);
         }
     }
 }

@@ -368,51 +368,69 @@ fn check_escapes(
     Ok(())
 }
 
-/// Reviews for values loaded through the session that outlive it.
+/// Reviews for values loaded through the session that outlive it. `closed_before`: the
+/// original closed the session at the block's end too; `guard_expires`: the guard commits
+/// (expiring every loaded object) where the original did not commit last.
+#[allow(clippy::too_many_arguments)]
 fn detached_reviews(
     ctx: &Ctx,
     site: &Site,
     stmts: &[Stmt],
+    name: &str,
     taint: &Taint,
     range: TextRange,
     closed_before: bool,
+    guard_expires: bool,
     review: &mut Vec<String>,
 ) {
-    let loaded: Vec<&str> = taint.loaded.iter().map(String::as_str).collect();
-    if loaded.is_empty() {
+    let mut names: Vec<&str> = taint.loaded.iter().map(String::as_str).collect();
+    names.push(name);
+    if closed_before && !guard_expires {
         return;
     }
     for r in usage::returns_in(stmts) {
         if let Some(v) = r.value.as_deref() {
-            if let Some(obj) = usage::escaping_object(v, &loaded) {
-                review.push(format!(
-                    "session now closed: `{obj}` (loaded through it) is returned at line {} and \
-                     may raise DetachedInstanceError when its relations are read",
-                    ctx.line(r.start())
-                ));
+            if let Some(obj) = usage::escaping_object(v, &names) {
+                let line = ctx.line(r.start());
+                review.push(if closed_before {
+                    format!(
+                        "the guard's commit on exit expires `{obj}` (returned at line {line}): \
+                         reading it after the block raises DetachedInstanceError"
+                    )
+                } else {
+                    format!(
+                        "session now closed: `{obj}` (loaded through it) is returned at line \
+                         {line} and may raise DetachedInstanceError when its relations are read"
+                    )
+                });
                 return;
             }
         }
     }
-    if closed_before {
-        return;
-    }
-    for obj in &loaded {
+    for obj in names.iter().filter(|n| **n != name) {
         let after = RefCollector::in_stmts(obj, site.suite)
             .into_iter()
             .find(|r| r.range.start() > range.end());
         if let Some(r) = after {
-            review.push(format!(
-                "session now closed: `{obj}` (loaded through it) is used at line {} after the \
-                 block and may raise DetachedInstanceError",
-                ctx.line(r.range.start())
-            ));
+            let line = ctx.line(r.range.start());
+            review.push(if closed_before {
+                format!(
+                    "the guard's commit on exit expires `{obj}`, read at line {line} after the \
+                     block: DetachedInstanceError"
+                )
+            } else {
+                format!(
+                    "session now closed: `{obj}` (loaded through it) is used at line {line} after \
+                     the block and may raise DetachedInstanceError"
+                )
+            });
             return;
         }
     }
 }
 
 /// Commit reviews shared by all shapes: the guard's commit against the original's.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn commit_reviews(
     ctx: &Ctx,
     guard_commits: bool,
@@ -420,13 +438,24 @@ pub(crate) fn commit_reviews(
     name: &str,
     trailing: Option<usize>,
     else_commit: bool,
+    taint: &Taint,
     review: &mut Vec<String>,
 ) {
     if !guard_commits {
         return;
     }
-    let commits = usage::session_calls(body, name, "commit");
     if trailing.is_none() && !else_commit {
+        let last_top = body
+            .iter()
+            .rposition(|s| syntax::is_session_call(s, name, "commit"));
+        let tail = match last_top {
+            Some(k) => &body[k + 1..],
+            None => body,
+        };
+        if usage::is_read_only(tail, name, taint) {
+            return; // the guard's commit on exit has nothing to commit
+        }
+        let commits = usage::session_calls(body, name, "commit");
         if commits.is_empty() {
             review.push("guard commits where the original never committed".into());
         } else {
@@ -447,6 +476,19 @@ pub(crate) fn commit_reviews(
             "guard also commits on the early `return` at line {}, which skipped the commit",
             ctx.line(r.start())
         ));
+    }
+}
+
+/// Remove a statement of a suite: delete its lines, or write `pass` when it is the only
+/// statement left (an empty suite does not parse).
+pub(crate) fn remove_stmt(ctx: &Ctx, stmt: &Stmt, alone: bool, shift: &str) -> EditOp {
+    if alone {
+        EditOp::Replace {
+            range: stmt.range(),
+            text: "pass".into(),
+        }
+    } else {
+        delete(ctx, stmt.range(), shift)
     }
 }
 
@@ -489,9 +531,10 @@ fn leaked(
         }
     }
     let trailing = usage::trailing_commit(work, name, taint);
-    commit_reviews(ctx, guard.lifecycle.commits, work, name, trailing, false, review);
+    commit_reviews(ctx, guard.lifecycle.commits, work, name, trailing, false, taint, review);
     let range = block_range(site, &Block::Leaked { last });
-    detached_reviews(ctx, site, stmts, taint, range, close_at_end, review);
+    let expires = guard.lifecycle.commits && trailing.is_none();
+    detached_reviews(ctx, site, stmts, name, taint, range, close_at_end, expires, review);
 
     rewrite.ops.push(EditOp::Replace {
         range: creation.range(),
@@ -508,7 +551,9 @@ fn leaked(
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
         let c = &work[k];
-        rewrite.ops.push(delete(ctx, c.range(), site.unit));
+        rewrite
+            .ops
+            .push(remove_stmt(ctx, c, work.len() == 1, site.unit));
         removed.trailing_commit = Some(c.range());
     }
     if close_at_end {
@@ -682,7 +727,7 @@ fn with_try(
     }
 
     let trailing = usage::trailing_commit(body, name, taint);
-    commit_reviews(ctx, guard.lifecycle.commits, body, name, trailing, else_commit, review);
+    commit_reviews(ctx, guard.lifecycle.commits, body, name, trailing, else_commit, taint, review);
     if rollbacks > 0 && !guard.lifecycle.rolls_back() {
         review.push(format!(
             "`{}` does not roll back: closing discards the transaction instead of the explicit \
@@ -695,13 +740,16 @@ fn with_try(
         creation.start(),
         shape.close_after.map_or(t.end(), |c| c.end()),
     );
+    let expires = guard.lifecycle.commits && trailing.is_none() && !else_commit;
     detached_reviews(
         ctx,
         site,
         body,
+        name,
         taint,
         range,
         closes_in_finally || shape.close_after.is_some(),
+        expires,
         review,
     );
     if !closes_in_finally
@@ -804,7 +852,7 @@ fn with_try(
         ..Default::default()
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
-        ops.push(delete(ctx, body[k].range(), body_shift));
+        ops.push(remove_stmt(ctx, &body[k], body.len() == 1, body_shift));
         removed.trailing_commit = Some(body[k].range());
     }
     for (h, fate) in decided {

@@ -4,7 +4,7 @@
 use ruff_python_ast::{Expr, Stmt, StmtWith};
 use ruff_text_size::{Ranged, TextRange};
 
-use super::manual_block::commit_reviews;
+use super::manual_block::{commit_reviews, remove_stmt};
 use super::usage::{self, Taint};
 use super::{join_reasons, Ctx, Scope};
 use crate::finding::{Kind, Safety};
@@ -99,7 +99,16 @@ fn plan(
     let trailing = usage::trailing_commit(&w.body, name, &taint);
     let mut review = vec![];
     if !raw.commits {
-        commit_reviews(ctx, guard.lifecycle.commits, &w.body, name, trailing, false, &mut review);
+        commit_reviews(
+            ctx,
+            guard.lifecycle.commits,
+            &w.body,
+            name,
+            trailing,
+            false,
+            &taint,
+            &mut review,
+        );
     }
     let first = &w.items[0];
     let last = &w.items[w.items.len() - 1];
@@ -116,10 +125,9 @@ fn plan(
         if !ctx.owns_lines(c.range()) {
             return Err(format!("line {} holds several statements", ctx.line(c.start())));
         }
-        rewrite.ops.push(EditOp::DeleteLines {
-            range: c.range(),
-            comment_indent: ctx.indentation(c.start()),
-        });
+        rewrite
+            .ops
+            .push(remove_stmt(ctx, c, w.body.len() == 1, ""));
     }
     if review.is_empty() {
         let what = if raw.commits {

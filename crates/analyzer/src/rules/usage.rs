@@ -158,14 +158,15 @@ pub fn holds_session(expr: &Expr, session: &str) -> bool {
 }
 
 /// The name (session, holder or loaded value) whose object the value of `expr` may be, or
-/// `None` when the value is plainly detached data (`str(x)`, `x.to_dict()`, `len(xs)`,
-/// f-strings, comparisons).
+/// `None` when the value is plainly detached data: attribute reads (taken as column
+/// values), `str(x)`, `x.to_dict()`, `len(xs)`, f-strings, comparisons.
 pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
     match expr {
         Expr::Name(n) => names
             .iter()
             .any(|x| *x == n.id.as_str())
             .then(|| n.id.to_string()),
+        Expr::Attribute(_) => None,
         Expr::Call(c) => {
             let callee = dotted(&c.func);
             let plain_builtin = matches!(
@@ -183,44 +184,44 @@ pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
             if plain_builtin || plain_method {
                 return None;
             }
-            escaping_object(&c.func, names).or_else(|| {
-                c.arguments
-                    .args
-                    .iter()
-                    .find_map(|a| escaping_object(a, names))
-                    .or_else(|| {
-                        c.arguments
-                            .keywords
-                            .iter()
-                            .find_map(|k| escaping_object(&k.value, names))
-                    })
+            // `session.get(...)`, `session.query(X).all()`, `item.children.all()`.
+            root_name(&c.func)
+                .filter(|r| names.contains(&r.as_str()))
+                .or_else(|| {
+                    c.arguments
+                        .args
+                        .iter()
+                        .find_map(|a| escaping_object(a, names))
+                })
+        }
+        Expr::List(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
+        Expr::Tuple(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
+        Expr::Set(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
+        Expr::Dict(d) => d.items.iter().find_map(|i| escaping_object(&i.value, names)),
+        Expr::Subscript(s) => escaping_object(&s.value, names),
+        Expr::If(i) => escaping_object(&i.body, names).or_else(|| escaping_object(&i.orelse, names)),
+        Expr::BoolOp(b) => b.values.iter().find_map(|v| escaping_object(v, names)),
+        Expr::Await(a) => escaping_object(&a.value, names),
+        Expr::ListComp(l) => escaping_object(&l.elt, names).or_else(|| {
+            // `[x for x in loaded]`: the elements are loaded objects.
+            let Expr::Name(n) = &*l.elt else { return None };
+            l.generators.iter().find_map(|g| {
+                let target = matches!(&g.target, Expr::Name(t) if t.id == n.id);
+                (target && escaping_object(&g.iter, names).is_some()).then(|| n.id.to_string())
             })
-        }
-        Expr::FString(_) | Expr::Compare(_) | Expr::StringLiteral(_) => None,
-        Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => None,
-        _ => {
-            struct Find<'n> {
-                names: &'n [&'n str],
-                found: Option<String>,
-            }
-            impl<'a> Visitor<'a> for Find<'_> {
-                fn visit_expr(&mut self, expr: &'a Expr) {
-                    if self.found.is_some() {
-                        return;
-                    }
-                    match expr {
-                        Expr::Call(_) | Expr::Name(_) => {
-                            self.found = escaping_object(expr, self.names);
-                        }
-                        Expr::FString(_) | Expr::Compare(_) => {}
-                        _ => visitor::walk_expr(self, expr),
-                    }
-                }
-            }
-            let mut f = Find { names, found: None };
-            visitor::walk_expr(&mut f, expr);
-            f.found
-        }
+        }),
+        _ => None,
+    }
+}
+
+/// The leftmost name of `a.b(c).d`.
+fn root_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => root_name(&a.value),
+        Expr::Call(c) => root_name(&c.func),
+        Expr::Subscript(s) => root_name(&s.value),
+        _ => None,
     }
 }
 
@@ -310,4 +311,110 @@ pub fn session_calls(stmts: &[Stmt], session: &str, method: &str) -> Vec<TextRan
         c.visit_stmt(s);
     }
     c.found
+}
+
+/// Methods that write, whoever they are called on.
+const WRITES: &[&str] = &[
+    "add", "add_all", "merge", "delete", "update", "insert", "flush", "commit", "rollback",
+    "close", "begin", "begin_nested", "bulk_save_objects", "bulk_insert_mappings",
+    "bulk_update_mappings", "execute_many", "save", "create", "put", "upsert", "append",
+    "extend", "remove", "pop", "clear", "setdefault", "set", "expunge", "expunge_all",
+    "invalidate", "connection",
+];
+
+/// Statements that only read through the session: session calls that load, attribute
+/// reads, logging. No stores into objects, no calls that take the session or a loaded
+/// object (a repository function may write), no writing method anywhere. A guard's commit
+/// after such statements commits nothing.
+pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
+    struct R<'t> {
+        watched: Vec<&'t str>,
+        session: &'t str,
+        ok: bool,
+    }
+    impl<'a> Visitor<'a> for R<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Assign(a) if a.targets.iter().any(|t| !is_plain_target(t)) => self.ok = false,
+                Stmt::AnnAssign(a) if !is_plain_target(&a.target) => self.ok = false,
+                Stmt::AugAssign(a) if !is_plain_target(&a.target) => self.ok = false,
+                Stmt::Delete(_) | Stmt::Global(_) | Stmt::Nonlocal(_) => self.ok = false,
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => self.ok = false,
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if !self.ok {
+                return;
+            }
+            if let Expr::Call(c) = expr {
+                if let Expr::Attribute(a) = &*c.func {
+                    let method = a.attr.as_str();
+                    if WRITES.contains(&method) {
+                        self.ok = false;
+                        return;
+                    }
+                    let on_session = matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.session);
+                    if on_session && method == "execute" {
+                        let select = c.arguments.args.first().is_some_and(|arg| {
+                            matches!(arg, Expr::Call(inner)
+                                if dotted(&inner.func).is_some_and(|d| last_segment(&d) == "select"))
+                        });
+                        if !select {
+                            self.ok = false;
+                            return;
+                        }
+                    }
+                    // A method of a loaded object may change it (unless it only converts).
+                    let on_loaded = !on_session
+                        && matches!(&*a.value, Expr::Name(n) if self.watched.contains(&n.id.as_str()));
+                    if on_loaded
+                        && !matches!(method, "to_dict" | "dict" | "model_dump" | "model_dump_json" | "json" | "isoformat" | "keys" | "values" | "items" | "get")
+                    {
+                        self.ok = false;
+                        return;
+                    }
+                }
+                let passes_watched = c
+                    .arguments
+                    .args
+                    .iter()
+                    .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                    .any(|arg| matches!(arg, Expr::Name(n) if self.watched.contains(&n.id.as_str())));
+                let plain = dotted(&c.func).is_some_and(|d| {
+                    matches!(d.as_str(), "str" | "int" | "float" | "bool" | "len" | "repr" | "list" | "dict" | "sorted" | "sum" | "print")
+                        || d.starts_with("logger.")
+                        || d.starts_with("logging.")
+                        || d.starts_with("log.")
+                });
+                if passes_watched && !plain {
+                    self.ok = false;
+                    return;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut watched: Vec<&str> = vec![session];
+    watched.extend(taint.loaded.iter().map(String::as_str));
+    watched.extend(taint.holders.iter().map(String::as_str));
+    let mut r = R {
+        watched,
+        session,
+        ok: true,
+    };
+    for s in stmts {
+        r.visit_stmt(s);
+    }
+    r.ok
+}
+
+fn is_plain_target(t: &Expr) -> bool {
+    match t {
+        Expr::Name(_) => true,
+        Expr::Tuple(t) => t.elts.iter().all(is_plain_target),
+        Expr::List(t) => t.elts.iter().all(is_plain_target),
+        Expr::Starred(s) => is_plain_target(&s.value),
+        _ => false,
+    }
 }

@@ -1,0 +1,202 @@
+//! Text output. Colour codes are always written; `anstream` strips them unless the stream
+//! is a terminal (and honours `NO_COLOR` / `CLICOLOR_FORCE`).
+
+use std::io::{self, Write};
+
+use analyzer::Safety;
+use owo_colors::OwoColorize;
+use rewriter::PlannedFinding;
+
+use crate::report::{FileError, FileReport, RunReport};
+
+fn safety_tag(safety: Safety) -> String {
+    let tag = format!("[{safety}]");
+    match safety {
+        Safety::Safe => tag.green().bold().to_string(),
+        Safety::Review => tag.yellow().bold().to_string(),
+        Safety::Manual => tag.magenta().bold().to_string(),
+    }
+}
+
+/// `path:line:col kind [safety] reason`, coloured.
+pub fn finding_line(path: &str, f: &PlannedFinding) -> String {
+    let mut line = format!(
+        "{} {} {} {}",
+        format!("{path}:{}:{}", f.line, f.column).bold(),
+        f.kind.cyan(),
+        safety_tag(f.safety),
+        f.reason
+    );
+    if !f.applied && f.safety != Safety::Manual {
+        line.push_str(&format!(" {}", "(not applied)".dimmed()));
+    }
+    line
+}
+
+/// Plain `path:line:col kind [safety] reason` (patch files).
+pub fn finding_line_plain(path: &str, f: &PlannedFinding) -> String {
+    let mut line = format!(
+        "{path}:{}:{} {} [{}] {}",
+        f.line, f.column, f.kind, f.safety, f.reason
+    );
+    if !f.applied && f.safety != Safety::Manual {
+        line.push_str(" (not applied)");
+    }
+    line
+}
+
+/// A unified diff with `+` lines green, `-` lines red, hunk headers cyan.
+pub fn colored_diff(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 8);
+    for line in diff.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let styled =
+            if body.starts_with("+++") || body.starts_with("---") || body.starts_with("diff ") {
+                body.bold().to_string()
+            } else if body.starts_with('+') {
+                body.green().to_string()
+            } else if body.starts_with('-') {
+                body.red().to_string()
+            } else if body.starts_with("@@") {
+                body.cyan().to_string()
+            } else {
+                body.to_string()
+            };
+        out.push_str(&styled);
+        out.push_str(end);
+    }
+    out
+}
+
+/// One file: its findings, then its diff when it changes.
+pub fn write_file(out: &mut impl Write, file: &FileReport) -> io::Result<()> {
+    for f in &file.findings {
+        writeln!(out, "{}", finding_line(&file.display, f))?;
+    }
+    if let Some(diff) = &file.diff {
+        write!(out, "{}", colored_diff(diff))?;
+        if !diff.ends_with('\n') {
+            writeln!(out)?;
+        }
+    }
+    writeln!(out)
+}
+
+fn count_list<'a>(items: impl Iterator<Item = (&'a &'static str, &'a usize)>) -> String {
+    let parts: Vec<String> = items
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Notes, then the summary block.
+pub fn write_summary(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+    for note in &report.notes {
+        writeln!(out, "{} {note}", "note:".blue().bold())?;
+    }
+    if !report.notes.is_empty() {
+        writeln!(out)?;
+    }
+    let c = &report.counts;
+    writeln!(out, "{}", "summary".bold())?;
+    writeln!(out, "  files scanned:  {}", c.files_scanned)?;
+    writeln!(out, "  files parsed:   {}", c.files_parsed)?;
+    writeln!(out, "  files changed:  {}", c.files_changed)?;
+    writeln!(
+        out,
+        "  manual blocks:  {}",
+        count_list(c.blocks_by_kind.iter())
+    )?;
+    writeln!(
+        out,
+        "  rewrites:       {}",
+        count_list(c.rewrites_by_class.iter())
+    )?;
+    writeln!(out, "  files skipped:  {}", report.skipped.len())?;
+    for s in &report.skipped {
+        writeln!(out, "    {}: {}", s.path, s.reason)?;
+    }
+    let errors = report.errors.len();
+    let line = format!("  errors:         {errors}");
+    if errors > 0 {
+        writeln!(out, "{} (see stderr)", line.red())?;
+    } else {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// `error: path:line: message` on stderr.
+pub fn print_error(err: &FileError) {
+    // Internal errors say so in their message.
+    let _ = writeln!(
+        anstream::stderr(),
+        "{}: {}",
+        "error".red().bold(),
+        err.located()
+    );
+}
+
+pub fn print_warning(message: &str) {
+    let _ = writeln!(
+        anstream::stderr(),
+        "{}: {message}",
+        "warning".yellow().bold()
+    );
+}
+
+pub fn print_usage_error(message: &str) {
+    let _ = writeln!(anstream::stderr(), "{}: {message}", "error".red().bold());
+}
+
+/// A `git apply`-able patch for one changed file, opening with an account of its
+/// rewrites (text before the first `diff --git` line, which `git apply` skips).
+pub fn patch(file: &FileReport) -> Option<String> {
+    let diff = file.diff.as_deref()?;
+    let applied: Vec<&PlannedFinding> = file.applied().collect();
+    let mut out = format!(
+        "codemod: {} rewrite{} in {}\n",
+        applied.len(),
+        if applied.len() == 1 { "" } else { "s" },
+        file.display
+    );
+    for f in &file.findings {
+        out.push_str("  ");
+        out.push_str(&finding_line_plain(&file.display, f));
+        out.push('\n');
+    }
+    out.push('\n');
+    if !diff.starts_with("diff --git ") {
+        out.push_str(&format!("diff --git a/{0} b/{0}\n", file.display));
+    }
+    out.push_str(diff);
+    if !diff.ends_with('\n') {
+        out.push('\n');
+    }
+    Some(out)
+}
+
+/// Patch file name of a path: `/` becomes `__`, `.patch` added.
+pub fn patch_name(display: &str) -> String {
+    let trimmed = display.trim_start_matches('/');
+    format!("{}.patch", trimmed.replace(['/', '\\'], "__"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_names() {
+        assert_eq!(patch_name("app/db/service.py"), "app__db__service.py.patch");
+        assert_eq!(patch_name("/abs/x.py"), "abs__x.py.patch");
+    }
+}

@@ -1,0 +1,244 @@
+//! Which files a run looks at: explicit files as named, folders walked with `ignore`
+//! (`.gitignore`, hidden files), `*.py` only, config `exclude` pruned.
+//!
+//! Paths are kept absolute (canonical folders, the file name as found, so a dangling
+//! symlink keeps its own name); `display` turns them back into what the user sees.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use analyzer::LoadedConfig;
+
+use crate::report::{ErrorKind, FileError};
+
+/// A file to look at: where it is and how to print it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Target {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Relative to the current folder when below it, else absolute; `/` separated.
+    pub display: String,
+}
+
+impl Target {
+    pub fn new(path: PathBuf) -> Target {
+        let display = display(&path);
+        Target { path, display }
+    }
+}
+
+/// The files found, sorted by display path, plus what could not be walked.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<Target>,
+    pub errors: Vec<FileError>,
+}
+
+/// Absolute form of `path`: the folder canonicalized, the last component kept as is (a
+/// symlink stays a symlink, a missing file keeps its name).
+pub fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(parent), Some(name)) => match std::fs::canonicalize(parent) {
+            Ok(parent) => parent.join(name),
+            Err(_) => abs.clone(),
+        },
+        // `/`, or a path ending in `..`.
+        _ => std::fs::canonicalize(&abs).unwrap_or(abs),
+    }
+}
+
+/// Canonical form of a folder (symlinks resolved), `absolute` when that fails.
+pub fn canonical_dir(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
+}
+
+fn current_dir() -> Option<PathBuf> {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok())
+}
+
+/// How a path is shown: relative to the current folder when below it.
+pub fn display(path: &Path) -> String {
+    let shown = match current_dir() {
+        Some(cwd) => match path.strip_prefix(&cwd) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            Ok(_) => PathBuf::from("."),
+            Err(_) => path.to_path_buf(),
+        },
+        None => path.to_path_buf(),
+    };
+    let s = shown.to_string_lossy().into_owned();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// A path the user named is a folder (following symlinks).
+pub fn is_dir(path: &Path) -> bool {
+    path.is_dir()
+}
+
+/// A path the user named exists at all (a dangling symlink exists).
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Files under `paths`: a named non-folder is always taken (whatever its name, ignore
+/// files or `exclude`); a folder is walked, keeping `*.py` not ignored and not excluded.
+pub fn collect(paths: &[PathBuf], config: &LoadedConfig) -> Walked {
+    let mut files = BTreeSet::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if is_dir(path) {
+            walk_dir(&canonical_dir(path), config, &mut files, &mut errors);
+        } else {
+            files.insert(absolute(path));
+        }
+    }
+    let mut files: Vec<Target> = files.into_iter().map(Target::new).collect();
+    files.sort_by(|a, b| a.display.cmp(&b.display));
+    Walked { files, errors }
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+fn walk_dir(
+    root: &Path,
+    config: &LoadedConfig,
+    files: &mut BTreeSet<PathBuf>,
+    errors: &mut Vec<FileError>,
+) {
+    let filter_config = config.clone();
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(true)
+        // `.gitignore` is honoured in trees that are not (yet) git repositories too.
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |entry| entry.depth() == 0 || !filter_config.is_excluded(entry.path()))
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                errors.push(walk_error(root, &err));
+                continue;
+            }
+        };
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() || !is_python(entry.path()) {
+            continue;
+        }
+        if file_type.is_symlink() {
+            // Links are not followed into folders; a link to a file, or a dangling one
+            // (reported when read), is taken.
+            if entry.path().is_dir() {
+                continue;
+            }
+        }
+        files.insert(entry.into_path());
+    }
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
+    fn find(err: &ignore::Error) -> (Option<PathBuf>, Option<usize>, String) {
+        match err {
+            ignore::Error::WithPath { path, err } => {
+                let (_, line, msg) = find(err);
+                (Some(path.clone()), line, msg)
+            }
+            ignore::Error::WithLineNumber { line, err } => {
+                let (path, _, msg) = find(err);
+                (path, usize::try_from(*line).ok(), msg)
+            }
+            ignore::Error::WithDepth { err, .. } => find(err),
+            ignore::Error::Partial(errs) if !errs.is_empty() => find(&errs[0]),
+            ignore::Error::Loop { child, .. } => (Some(child.clone()), None, err.to_string()),
+            other => (None, None, other.to_string()),
+        }
+    }
+    let (path, line, message) = find(err);
+    let path = path.unwrap_or_else(|| root.to_path_buf());
+    FileError {
+        path: display(&path),
+        line,
+        kind: ErrorKind::Io,
+        message: format!("cannot walk: {message}"),
+    }
+}
+
+/// The folder the index is built from: the config's folder when there is a config file,
+/// else the nearest ancestor of `start` holding `pyproject.toml`, `codemod.toml` or `.git`,
+/// else `start` itself (its folder when it is a file).
+pub fn project_root(start: &Path, config: &LoadedConfig) -> PathBuf {
+    if config.path.is_some() {
+        return std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    }
+    let start = absolute(start);
+    let first = if start.is_dir() {
+        start.clone()
+    } else {
+        start
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(start.clone())
+    };
+    let mut dir = Some(first.as_path());
+    while let Some(d) = dir {
+        if ["pyproject.toml", "codemod.toml", ".git"]
+            .iter()
+            .any(|marker| d.join(marker).exists())
+        {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_python_files_and_honours_gitignore_and_exclude() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("codemod.toml"), "exclude = [\"migrations\"]\n").unwrap();
+        std::fs::write(root.join(".gitignore"), "build/\n").unwrap();
+        for p in ["a.py", "b.txt", "build/x.py", "migrations/m.py", "pkg/c.py"] {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x = 1\n").unwrap();
+        }
+        let config = LoadedConfig::discover(&root).unwrap();
+        let walked = collect(std::slice::from_ref(&root), &config);
+        let got: Vec<_> = walked
+            .files
+            .iter()
+            .map(|t| t.path.strip_prefix(&root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(got, vec![PathBuf::from("a.py"), PathBuf::from("pkg/c.py")]);
+        // Named explicitly: taken even though excluded.
+        let walked = collect(&[root.join("migrations/m.py")], &config);
+        assert_eq!(walked.files.len(), 1);
+    }
+
+    #[test]
+    fn project_root_finds_marker() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        let config = LoadedConfig::default();
+        assert_eq!(project_root(&root.join("a/b"), &config), root);
+        assert_eq!(project_root(&root.join("a/b/x.py"), &config), root);
+    }
+}

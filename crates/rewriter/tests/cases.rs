@@ -1,0 +1,153 @@
+//! Every testdata case and the example project, planned and snapshotted (findings with
+//! class and reason, then the diff); every rewrite re-parses and a second plan over the
+//! result plans nothing.
+
+use std::path::{Path, PathBuf};
+
+use analyzer::{LoadedConfig, ProjectIndex, SourceFile};
+use rewriter::{plan_file, FilePlan, Selection};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn py_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "py") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Pass 1 over `files` plus pass 2 over each of `targets`.
+fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<FilePlan> {
+    let config = LoadedConfig::discover(config_dir).unwrap();
+    let facts = files
+        .iter()
+        .filter_map(|p| {
+            let f = SourceFile::read(p).ok()?;
+            let parsed = analyzer::parse(&f).ok()?;
+            Some(analyzer::collect_facts(&f, &parsed, analyzer::module_name(p)))
+        })
+        .collect();
+    let index = ProjectIndex::build(config, facts);
+    targets
+        .iter()
+        .map(|p| {
+            let f = SourceFile::read(p).unwrap();
+            let plan = plan_file(f, &index, Selection::SafeAndReview)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            check_idempotent(&index, &plan);
+            plan
+        })
+        .collect()
+}
+
+/// The rewritten text parses and plans no further rewrite.
+fn check_idempotent(index: &ProjectIndex, plan: &FilePlan) {
+    if !plan.is_changed() {
+        return;
+    }
+    let again = SourceFile::from_text(&plan.file.path, plan.rewritten.clone());
+    let replan = plan_file(again, index, Selection::SafeAndReview).unwrap_or_else(|e| {
+        panic!("{}: rewritten text fails: {e}\n{}", plan.file.path.display(), plan.rewritten)
+    });
+    let left: Vec<_> = replan.findings.iter().filter(|f| f.applied).collect();
+    assert!(
+        left.is_empty(),
+        "{}: second plan still rewrites {:?}\n{}",
+        plan.file.path.display(),
+        left,
+        plan.rewritten
+    );
+}
+
+fn render(plans: &[FilePlan], base: &Path) -> String {
+    let mut out = String::new();
+    for p in plans {
+        let rel = p.file.path.strip_prefix(base).unwrap_or(&p.file.path);
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if p.findings.is_empty() {
+            out.push_str(&format!("{rel}: no findings\n"));
+            continue;
+        }
+        for f in &p.findings {
+            out.push_str(&format!(
+                "{rel}:{}:{} {} [{}]{} {}\n",
+                f.line,
+                f.column,
+                f.kind,
+                f.safety,
+                if f.applied { "" } else { " (not applied)" },
+                f.reason
+            ));
+        }
+        // Show line endings and tabs so the snapshot proves they are kept.
+        let diff = p.unified_diff(&rel).replace('\r', "\\r").replace('\t', "\\t");
+        out.push_str(&diff);
+        out.push('\n');
+    }
+    out
+}
+
+fn snapshot(name: &str, content: &str) {
+    insta::with_settings!({
+        snapshot_path => root().join("testdata/snapshots"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, content);
+    });
+}
+
+#[test]
+fn single_file_cases() {
+    let dir = root().join("testdata/cases");
+    let fixture = root().join("testdata/casefix.py");
+    let mut names = vec![];
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "py") {
+            names.push(p);
+        }
+    }
+    names.sort();
+    assert!(names.len() >= 40, "expected at least 40 cases, found {}", names.len());
+    for case in names {
+        let stem = case.file_stem().unwrap().to_string_lossy().to_string();
+        let plans = plan_tree(&dir, &[fixture.clone(), case.clone()], &[case.clone()]);
+        snapshot(&stem, &render(&plans, &dir));
+    }
+}
+
+#[test]
+fn directory_cases() {
+    let dir = root().join("testdata/cases");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if !p.is_dir() {
+            continue;
+        }
+        let files = py_files(&p);
+        let plans = plan_tree(&p, &files, &files);
+        let stem = p.file_name().unwrap().to_string_lossy().to_string();
+        snapshot(&stem, &render(&plans, &p));
+    }
+}
+
+#[test]
+fn example_project() {
+    let dir = root().join("examples/inventory_service");
+    let files = py_files(&dir);
+    let plans = plan_tree(&dir, &files, &files);
+    snapshot("example_inventory_service", &render(&plans, &dir));
+}
