@@ -28,7 +28,11 @@ pub struct Finding {
 }
 
 /// All findings of a file, in source order.
-pub fn analyze(file: &SourceFile, parsed: &Parsed<ModModule>, index: &ProjectIndex) -> Vec<Finding> {
+pub fn analyze(
+    file: &SourceFile,
+    parsed: &Parsed<ModModule>,
+    index: &ProjectIndex,
+) -> Vec<Finding> {
     let module = parsed.syntax();
     let mut ctx = Ctx {
         file,
@@ -59,7 +63,10 @@ fn sqlalchemy_names(body: &[Stmt]) -> Vec<String> {
         if let Stmt::ImportFrom(f) = s {
             let from_sa = f.module.as_ref().is_some_and(|m| {
                 let m = m.as_str();
-                m == "sqlmodel" || m == "sqlalchemy" || m.starts_with("sqlalchemy.") || m.starts_with("sqlmodel.")
+                m == "sqlmodel"
+                    || m == "sqlalchemy"
+                    || m.starts_with("sqlalchemy.")
+                    || m.starts_with("sqlmodel.")
             });
             if from_sa {
                 for a in &f.names {
@@ -82,7 +89,9 @@ impl Walker<'_, '_> {
                 Expr::Call(c) => &*c.func,
                 e => e,
             };
-            dotted(e).is_some_and(|n| matches!(last_segment(&n), "contextmanager" | "asynccontextmanager"))
+            dotted(e).is_some_and(|n| {
+                matches!(last_segment(&n), "contextmanager" | "asynccontextmanager")
+            })
         });
         let scope = Scope {
             body: &f.body,
@@ -184,7 +193,11 @@ impl Walker<'_, '_> {
             Expr::Await(a) => &*a.value,
             v => v,
         };
-        let Some(factory) = self.ctx.index.factory_call(value, &self.ctx.sqlalchemy_names) else {
+        let Some(factory) = self
+            .ctx
+            .index
+            .factory_call(value, &self.ctx.sqlalchemy_names)
+        else {
             return;
         };
         if scope.is_guard {

@@ -120,7 +120,10 @@ impl LoadedConfig {
             path: file.clone(),
             message: format!("key `{key}`: {message}"),
         };
-        for (key, expr) in [("guard", &config.guard), ("async-guard", &config.async_guard)] {
+        for (key, expr) in [
+            ("guard", &config.guard),
+            ("async-guard", &config.async_guard),
+        ] {
             if let Some(expr) = expr {
                 if ruff_python_parser::parse_expression(expr).is_err() {
                     return Err(bad(key, format!("`{expr}` is not a Python expression")));
@@ -151,9 +154,9 @@ impl LoadedConfig {
         ] {
             for name in list {
                 let dotted = !name.is_empty()
-                    && name
-                        .split('.')
-                        .all(|p| !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric()));
+                    && name.split('.').all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c == '_' || c.is_alphanumeric())
+                    });
                 if !dotted {
                     return Err(bad(key, format!("`{name}` is not a dotted name")));
                 }

@@ -12,9 +12,15 @@ use crate::syntax::{self, dotted, last_segment, method_call_stmt};
 /// Cheap text test for pass 1: can this file define a factory, a generator dependency or a
 /// guard? Files that cannot are not parsed in pass 1.
 pub fn may_define_facts(text: &str) -> bool {
-    ["sessionmaker", "scoped_session", "contextmanager", "yield", "Session"]
-        .iter()
-        .any(|needle| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some())
+    [
+        "sessionmaker",
+        "scoped_session",
+        "contextmanager",
+        "yield",
+        "Session",
+    ]
+    .iter()
+    .any(|needle| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some())
 }
 
 /// Pass 1 on one parsed file.
@@ -61,7 +67,10 @@ fn maker_call(value: &Expr) -> Option<(bool, bool)> {
                 .first()
                 .and_then(maker_call)
                 .is_some_and(|(a, _)| a);
-            Some((inner_async || callee.ends_with("async_scoped_session"), false))
+            Some((
+                inner_async || callee.ends_with("async_scoped_session"),
+                false,
+            ))
         }
         _ => None,
     }
@@ -300,7 +309,10 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
     let mut reraises = true;
     for h in &t.handlers {
         let ast::ExceptHandler::ExceptHandler(h) = h;
-        let rolls_back = h.body.iter().any(|s| syntax::is_session_call(s, name, "rollback"));
+        let rolls_back = h
+            .body
+            .iter()
+            .any(|s| syntax::is_session_call(s, name, "rollback"));
         let raises = matches!(h.body.last(), Some(Stmt::Raise(_)));
         if !raises {
             reraises = false;
@@ -316,9 +328,10 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
             rollback_on = on;
         }
     }
-    let closes = t.finalbody.iter().any(|s| {
-        method_call_stmt(s).is_some_and(|(r, m)| r == name && m == "close")
-    });
+    let closes = t
+        .finalbody
+        .iter()
+        .any(|s| method_call_stmt(s).is_some_and(|(r, m)| r == name && m == "close"));
     Some(Lifecycle {
         commits,
         rollback_on,

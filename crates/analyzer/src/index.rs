@@ -142,7 +142,6 @@ pub fn module_name(path: &Path) -> Option<String> {
     Some(parts.join("."))
 }
 
-
 pub use crate::facts::{collect_facts, may_define_facts};
 
 /// What a call expression creates, as far as the index can tell.
@@ -270,7 +269,12 @@ impl ProjectIndex {
         let cfg = &self.config.config;
         let mut pick = |is_async: bool| -> Option<ChosenGuard> {
             let (expr_key, import_key, expr, import) = if is_async {
-                ("async-guard", "async-guard-import", &cfg.async_guard, &cfg.async_guard_import)
+                (
+                    "async-guard",
+                    "async-guard-import",
+                    &cfg.async_guard,
+                    &cfg.async_guard_import,
+                )
             } else {
                 ("guard", "guard-import", &cfg.guard, &cfg.guard_import)
             };
@@ -304,9 +308,14 @@ impl ProjectIndex {
                 .iter()
                 .filter(|(g, _, _)| g.is_async == is_async && g.lifecycle.reraises)
                 .collect();
-            let methods: Vec<_> = candidates.iter().filter(|(g, _, _)| g.class.is_some()).collect();
-            let functions: Vec<_> =
-                candidates.iter().filter(|(g, _, _)| g.class.is_none()).collect();
+            let methods: Vec<_> = candidates
+                .iter()
+                .filter(|(g, _, _)| g.class.is_some())
+                .collect();
+            let functions: Vec<_> = candidates
+                .iter()
+                .filter(|(g, _, _)| g.class.is_none())
+                .collect();
             for (g, p, _) in &methods {
                 notes.push(format!(
                     "{flavour} guard candidate `{}.{}` ({}:{}) is a method: set [tool.codemod] \
@@ -321,17 +330,23 @@ impl ProjectIndex {
             // Prefer guards that do the whole job (commit, rollback, close).
             let full: Vec<_> = functions
                 .iter()
-                .filter(|(g, _, _)| g.lifecycle.commits && g.lifecycle.rolls_back() && g.lifecycle.closes)
+                .filter(|(g, _, _)| {
+                    g.lifecycle.commits && g.lifecycle.rolls_back() && g.lifecycle.closes
+                })
                 .collect();
             let chosen = match (full.len(), functions.len()) {
                 (1, _) => Some(**full[0]),
                 (0, 1) => Some(*functions[0]),
                 (0, 0) => None,
                 _ => {
-                    let names: Vec<String> = (if full.is_empty() { functions.clone() } else { full.iter().map(|g| **g).collect() })
-                        .iter()
-                        .map(|(g, p, _)| format!("`{}` ({}:{})", g.name, p.display(), g.line))
-                        .collect();
+                    let names: Vec<String> = (if full.is_empty() {
+                        functions.clone()
+                    } else {
+                        full.iter().map(|g| **g).collect()
+                    })
+                    .iter()
+                    .map(|(g, p, _)| format!("`{}` ({}:{})", g.name, p.display(), g.line))
+                    .collect();
                     notes.push(format!(
                         "{flavour} guard is ambiguous: {}; set [tool.codemod] {expr_key} (and \
                          {import_key}) to choose; {flavour} blocks are not rewritten until then",
@@ -342,7 +357,9 @@ impl ProjectIndex {
             };
             if let Some((g, path, module)) = chosen {
                 let module = module.clone().or_else(|| {
-                    path.file_stem().and_then(|s| s.to_str()).map(str::to_string)
+                    path.file_stem()
+                        .and_then(|s| s.to_str())
+                        .map(str::to_string)
                 });
                 return Some(ChosenGuard {
                     expr: format!("{}()", g.name),
@@ -362,11 +379,11 @@ impl ProjectIndex {
                 .factories
                 .iter()
                 .any(|(f, _)| f.is_async == is_async && f.has_begin);
-            let has_other = self
-                .generators
-                .iter()
-                .any(|(g, _)| g.is_async == is_async)
-                || self.factories.iter().any(|(f, _)| f.is_async == is_async && !f.has_begin);
+            let has_other = self.generators.iter().any(|(g, _)| g.is_async == is_async)
+                || self
+                    .factories
+                    .iter()
+                    .any(|(f, _)| f.is_async == is_async && !f.has_begin);
             if has_maker || has_other {
                 notes.push(format!(
                     "no {flavour} guard found in the tree{}; `codemod guard --suggest` prints a \
@@ -448,7 +465,13 @@ impl ProjectIndex {
                 begin_fallback: false,
             });
         }
-        if self.config.config.ignore_factories.iter().any(|i| i == &callee || i == last) {
+        if self
+            .config
+            .config
+            .ignore_factories
+            .iter()
+            .any(|i| i == &callee || i == last)
+        {
             return None;
         }
         let dotted_call = callee.contains('.');
@@ -465,9 +488,11 @@ impl ProjectIndex {
             });
         }
         let has_bind = !call.arguments.args.is_empty()
-            || call.arguments.keywords.iter().any(|k| {
-                k.arg.as_ref().is_some_and(|a| a.as_str() == "bind")
-            });
+            || call
+                .arguments
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "bind"));
         let imported = sqlalchemy_names.iter().any(|n| n == &callee)
             || callee.starts_with("sqlalchemy.")
             || callee.starts_with("orm.")
@@ -507,7 +532,11 @@ impl ProjectIndex {
 
     /// The codebase has its own guard (config or discovered) for this flavour.
     pub(crate) fn has_project_guard(&self, is_async: bool) -> bool {
-        let chosen = if is_async { &self.report.r#async } else { &self.report.sync };
+        let chosen = if is_async {
+            &self.report.r#async
+        } else {
+            &self.report.sync
+        };
         chosen
             .as_ref()
             .is_some_and(|c| c.source != GuardSource::SqlalchemyBegin)
@@ -575,7 +604,11 @@ impl ProjectIndex {
         });
         Ok(BlockGuard {
             expr: chosen.expr.clone(),
-            import: if same_file { None } else { chosen.import.clone() },
+            import: if same_file {
+                None
+            } else {
+                chosen.import.clone()
+            },
             lifecycle: chosen.lifecycle,
         })
     }

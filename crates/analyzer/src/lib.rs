@@ -19,9 +19,9 @@ mod syntax;
 
 pub use analyze::{analyze, Finding};
 pub use config::{Config, ConfigError, LoadedConfig};
-pub use finding::{Kind, Safety};
 pub use facts::{collect_facts, may_define_facts};
+pub use finding::{Kind, Safety};
 pub use index::{module_name, FileFacts, GuardReport, GuardSource, ProjectIndex};
 pub use lifecycle::Lifecycle;
 pub use rewrite::{EditOp, Import, Rewrite};
-pub use source::{parse, parse_text, InputError, SourceFile};
+pub use source::{parse, parse_text, skip_reason, InputError, SourceFile};

@@ -60,7 +60,11 @@ impl SourceFile {
         }
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = e.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             InputError::NotUtf8 { line, offset }
         })?;
         Ok(Self::from_text(path, text))
@@ -132,6 +136,33 @@ pub fn parse_text(
     })
 }
 
+/// Lines searched for `@generated`.
+const GENERATED_LINES: usize = 5;
+
+/// Why a file is left alone on purpose, if it is.
+pub fn skip_reason(text: &str) -> Option<&'static str> {
+    if text
+        .lines()
+        .take(GENERATED_LINES)
+        .any(|l| l.contains("@generated"))
+    {
+        return Some("generated (`@generated` in its first lines)");
+    }
+    let skip_line = |line: &str| {
+        let Some(rest) = line.trim().strip_prefix('#') else {
+            return false;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("codemod:") else {
+            return false;
+        };
+        rest.trim() == "skip-file"
+    };
+    if text.lines().any(skip_line) {
+        return Some("`# codemod: skip-file`");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,9 +178,15 @@ mod tests {
 
     #[test]
     fn non_utf8_names_the_line() {
-        let err = SourceFile::from_bytes(Path::new("a.py"), b"x = 1\ny = '\xff'\n".to_vec())
-            .unwrap_err();
-        assert_eq!(err, InputError::NotUtf8 { line: 2, offset: 11 });
+        let err =
+            SourceFile::from_bytes(Path::new("a.py"), b"x = 1\ny = '\xff'\n".to_vec()).unwrap_err();
+        assert_eq!(
+            err,
+            InputError::NotUtf8 {
+                line: 2,
+                offset: 11
+            }
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Small AST and text helpers shared by the rules.
 
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::token::Tokens;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_python_ast::token::Tokens;
-use ruff_python_ast::token::TokenKind;
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// `a.b.c` for a Name / Attribute chain.
@@ -170,8 +170,7 @@ impl<'a> Visitor<'a> for RefCollector<'_> {
                 });
             }
             Expr::Lambda(l) => {
-                if l
-                    .parameters
+                if l.parameters
                     .as_ref()
                     .is_some_and(|p| p.iter().any(|p| p.name().as_str() == self.name))
                 {

@@ -18,9 +18,6 @@ use crate::walk::{self, Target};
 /// Above this many files a progress bar is shown (when stderr is a terminal).
 const PROGRESS_THRESHOLD: usize = 200;
 
-/// Lines searched for `@generated`.
-const GENERATED_LINES: usize = 5;
-
 // ---------------------------------------------------------------------------------------
 // Panics
 
@@ -186,29 +183,7 @@ pub struct Options {
     pub keep_plans: bool,
 }
 
-/// Why a file is left alone on purpose, if it is.
-pub fn skip_reason(text: &str) -> Option<&'static str> {
-    if text
-        .lines()
-        .take(GENERATED_LINES)
-        .any(|l| l.contains("@generated"))
-    {
-        return Some("generated (`@generated` in its first lines)");
-    }
-    let skip_line = |line: &str| {
-        let Some(rest) = line.trim().strip_prefix('#') else {
-            return false;
-        };
-        let Some(rest) = rest.trim_start().strip_prefix("codemod:") else {
-            return false;
-        };
-        rest.trim() == "skip-file"
-    };
-    if text.lines().any(skip_line) {
-        return Some("`# codemod: skip-file`");
-    }
-    None
-}
+pub use analyzer::skip_reason;
 
 #[derive(Default)]
 struct OneFile {

@@ -119,7 +119,10 @@ fn fstring_spans(tokens: &Tokens, range: TextRange) -> Vec<TextRange> {
 /// Tokens fully inside may start before a line start only for multi-line tokens; widen the
 /// search so `in_range` (which wants token boundaries) does not panic.
 fn widen_to_tokens(tokens: &Tokens, r: TextRange) -> TextRange {
-    let first = tokens.iter().find(|t| t.end() > r.start()).map(|t| t.start());
+    let first = tokens
+        .iter()
+        .find(|t| t.end() > r.start())
+        .map(|t| t.start());
     let last = tokens
         .iter()
         .rev()
@@ -161,7 +164,10 @@ pub fn apply(text: &str, edits: &mut [Edit]) -> Result<String, String> {
     let mut at = TextSize::default();
     for e in edits.iter() {
         if e.range.start() < at {
-            return Err(format!("overlapping edits at byte {}", e.range.start().to_usize()));
+            return Err(format!(
+                "overlapping edits at byte {}",
+                e.range.start().to_usize()
+            ));
         }
         out.push_str(&text[at.to_usize()..e.range.start().to_usize()]);
         out.push_str(&e.text);

@@ -38,7 +38,12 @@ pub fn add(text: &str, parsed: &Parsed<ModModule>, import: &Import, newline: &st
                     text: format!(", {name}"),
                 }];
             }
-            vec![new_line(text, body, &format!("from {module} import {name}"), newline)]
+            vec![new_line(
+                text,
+                body,
+                &format!("from {module} import {name}"),
+                newline,
+            )]
         }
         Import::Statement(stmt) => {
             let present = body.iter().any(|s| {
@@ -58,8 +63,8 @@ pub fn add(text: &str, parsed: &Parsed<ModModule>, import: &Import, newline: &st
 fn new_line(text: &str, body: &[Stmt], stmt: &str, newline: &str) -> Edit {
     let mut after: Option<&Stmt> = None;
     for (i, s) in body.iter().enumerate() {
-        let docstring = i == 0
-            && matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)));
+        let docstring =
+            i == 0 && matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)));
         match s {
             Stmt::Import(_) | Stmt::ImportFrom(_) => after = Some(s),
             _ if docstring => after = Some(s),
@@ -147,18 +152,18 @@ pub fn remove(text: &str, parsed: &Parsed<ModModule>, name: &str, newline: &str)
                 .iter()
                 .map(|a| (a.range(), a.asname.as_ref().unwrap_or(&a.name).to_string()))
                 .collect(),
-            Stmt::Import(i) => i
-                .names
-                .iter()
-                .map(|a| {
-                    let bound = a
-                        .asname
-                        .as_ref()
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| a.name.split('.').next().unwrap_or("").to_string());
-                    (a.range(), bound)
-                })
-                .collect(),
+            Stmt::Import(i) => {
+                i.names
+                    .iter()
+                    .map(|a| {
+                        let bound =
+                            a.asname.as_ref().map(|n| n.to_string()).unwrap_or_else(|| {
+                                a.name.split('.').next().unwrap_or("").to_string()
+                            });
+                        (a.range(), bound)
+                    })
+                    .collect()
+            }
             _ => continue,
         };
         let Some(pos) = aliases.iter().position(|(_, n)| n == name) else {

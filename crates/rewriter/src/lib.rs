@@ -61,7 +61,9 @@ pub enum PlanError {
     #[error("{0}")]
     Input(#[from] InputError),
     /// Our own output does not parse: a bug in the tool, never written.
-    #[error("internal error, please report: the rewrite of line {line} does not parse ({message})")]
+    #[error(
+        "internal error, please report: the rewrite of line {line} does not parse ({message})"
+    )]
     Internal { line: usize, message: String },
 }
 
@@ -154,7 +156,11 @@ pub fn plan_file(
         let mut chosen: Vec<(usize, &Finding)> = vec![];
         let mut taken: Vec<TextRange> = vec![];
         for (i, f, h) in candidates {
-            if taken.iter().any(|t| t.intersect(h).is_some_and(|x| !x.is_empty()) || t.contains_range(h) || h.contains_range(*t)) {
+            if taken.iter().any(|t| {
+                t.intersect(h).is_some_and(|x| !x.is_empty())
+                    || t.contains_range(h)
+                    || h.contains_range(*t)
+            }) {
                 continue;
             }
             taken.push(h);
@@ -165,8 +171,16 @@ pub fn plan_file(
         }
         let mut edits = vec![];
         for (_, f) in &chosen {
-            let rw = f.rewrite.as_ref().expect("allowed findings carry a rewrite");
-            edits.extend(edit::lower(&current.text, parsed.tokens(), current.newline, &rw.ops));
+            let rw = f
+                .rewrite
+                .as_ref()
+                .expect("allowed findings carry a rewrite");
+            edits.extend(edit::lower(
+                &current.text,
+                parsed.tokens(),
+                current.newline,
+                &rw.ops,
+            ));
         }
         let mut edits_for_map = edits.clone();
         let next = edit::apply(&current.text, &mut edits).map_err(|m| PlanError::Internal {
@@ -178,24 +192,31 @@ pub fn plan_file(
         let mut next_text = next;
         // Imports: add what the rewrites need, then drop what they left unused.
         for (_, f) in &chosen {
-            let rw = f.rewrite.as_ref().expect("allowed findings carry a rewrite");
+            let rw = f
+                .rewrite
+                .as_ref()
+                .expect("allowed findings carry a rewrite");
             for imp in &rw.imports {
                 let p = analyzer::parse_text(&next_text)
                     .map_err(|e| internal_at(original[chosen[0].0].line, e))?;
                 let mut es = imports::add(&next_text, &p, imp, current.newline);
                 if !es.is_empty() {
                     let m = OffsetMap::new(&es);
-                    next_text = edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
-                        line: original[chosen[0].0].line,
-                        message: m,
-                    })?;
+                    next_text =
+                        edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
+                            line: original[chosen[0].0].line,
+                            message: m,
+                        })?;
                     maps.push(m);
                 }
             }
         }
         let before = analyzer::parse(&current).map_err(|e| internal(&planned, &pending, e))?;
         for (_, f) in &chosen {
-            let rw = f.rewrite.as_ref().expect("allowed findings carry a rewrite");
+            let rw = f
+                .rewrite
+                .as_ref()
+                .expect("allowed findings carry a rewrite");
             for name in &rw.maybe_unused {
                 if imports::uses(&current.text, &before, name) == 0 {
                     continue; // unused before the rewrite: not ours to touch
@@ -208,10 +229,11 @@ pub fn plan_file(
                 let mut es = imports::remove(&next_text, &p, name, current.newline);
                 if !es.is_empty() {
                     let m = OffsetMap::new(&es);
-                    next_text = edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
-                        line: original[chosen[0].0].line,
-                        message: m,
-                    })?;
+                    next_text =
+                        edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
+                            line: original[chosen[0].0].line,
+                            message: m,
+                        })?;
                     maps.push(m);
                 }
             }

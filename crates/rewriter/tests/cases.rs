@@ -29,25 +29,35 @@ fn py_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Pass 1 over `files` plus pass 2 over each of `targets`.
-fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<FilePlan> {
+/// A file's plan, or why it was skipped.
+type Planned = Result<FilePlan, String>;
+
+fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<Planned> {
     let config = LoadedConfig::discover(config_dir).unwrap();
     let facts = files
         .iter()
         .filter_map(|p| {
             let f = SourceFile::read(p).ok()?;
             let parsed = analyzer::parse(&f).ok()?;
-            Some(analyzer::collect_facts(&f, &parsed, analyzer::module_name(p)))
+            Some(analyzer::collect_facts(
+                &f,
+                &parsed,
+                analyzer::module_name(p),
+            ))
         })
         .collect();
     let index = ProjectIndex::build(config, facts);
     targets
         .iter()
-        .map(|p| {
+        .filter_map(|p| {
             let f = SourceFile::read(p).unwrap();
+            if let Some(why) = analyzer::skip_reason(&f.text) {
+                return Some(Err(format!("skipped: {why}")));
+            }
             let plan = plan_file(f, &index, Selection::SafeAndReview)
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             check_idempotent(&index, &plan);
-            plan
+            Some(Ok(plan))
         })
         .collect()
 }
@@ -59,7 +69,11 @@ fn check_idempotent(index: &ProjectIndex, plan: &FilePlan) {
     }
     let again = SourceFile::from_text(&plan.file.path, plan.rewritten.clone());
     let replan = plan_file(again, index, Selection::SafeAndReview).unwrap_or_else(|e| {
-        panic!("{}: rewritten text fails: {e}\n{}", plan.file.path.display(), plan.rewritten)
+        panic!(
+            "{}: rewritten text fails: {e}\n{}",
+            plan.file.path.display(),
+            plan.rewritten
+        )
     });
     let left: Vec<_> = replan.findings.iter().filter(|f| f.applied).collect();
     assert!(
@@ -71,9 +85,17 @@ fn check_idempotent(index: &ProjectIndex, plan: &FilePlan) {
     );
 }
 
-fn render(plans: &[FilePlan], base: &Path) -> String {
+fn render(plans: &[Planned], base: &Path) -> String {
     let mut out = String::new();
     for p in plans {
+        let p = match p {
+            Ok(p) => p,
+            Err(why) => {
+                out.push_str(why);
+                out.push('\n');
+                continue;
+            }
+        };
         let rel = p.file.path.strip_prefix(base).unwrap_or(&p.file.path);
         let rel = rel.to_string_lossy().replace('\\', "/");
         if p.findings.is_empty() {
@@ -92,7 +114,10 @@ fn render(plans: &[FilePlan], base: &Path) -> String {
             ));
         }
         // Show line endings and tabs so the snapshot proves they are kept.
-        let diff = p.unified_diff(&rel).replace('\r', "\\r").replace('\t', "\\t");
+        let diff = p
+            .unified_diff(&rel)
+            .replace('\r', "\\r")
+            .replace('\t', "\\t");
         out.push_str(&diff);
         out.push('\n');
     }
@@ -121,7 +146,11 @@ fn single_file_cases() {
         }
     }
     names.sort();
-    assert!(names.len() >= 40, "expected at least 40 cases, found {}", names.len());
+    assert!(
+        names.len() >= 40,
+        "expected at least 40 cases, found {}",
+        names.len()
+    );
     for case in names {
         let stem = case.file_stem().unwrap().to_string_lossy().to_string();
         let plans = plan_tree(&dir, &[fixture.clone(), case.clone()], &[case.clone()]);

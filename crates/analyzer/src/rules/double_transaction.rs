@@ -63,7 +63,16 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str, taint: &Taint) {
             .unwrap_or(r);
         if Some(stmt_range) == trailing_range {
             let mut review = vec![];
-            commit_reviews(ctx, true, &w.body, name, trailing, false, taint, &mut review);
+            commit_reviews(
+                ctx,
+                true,
+                &w.body,
+                name,
+                trailing,
+                false,
+                taint,
+                &mut review,
+            );
             if !ctx.owns_lines(stmt_range) {
                 let line = ctx.line(r.start());
                 ctx.push(
@@ -84,16 +93,25 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str, taint: &Taint) {
             let (safety, reason) = if review.is_empty() {
                 (
                     Safety::Safe,
-                    format!("`{expr}` commits on exit; this trailing commit committed the same work"),
+                    format!(
+                        "`{expr}` commits on exit; this trailing commit committed the same work"
+                    ),
                 )
             } else {
                 (Safety::Review, join_reasons(&review))
             };
-            ctx.push(Kind::DoubleTransaction, safety, reason, stmt_range, Some(rewrite));
+            ctx.push(
+                Kind::DoubleTransaction,
+                safety,
+                reason,
+                stmt_range,
+                Some(rewrite),
+            );
         } else {
             let line = ctx.line(r.start());
             let top = w.body.iter().position(|s| s.range() == stmt_range);
-            let reads_after = top.is_some_and(|k| usage::is_read_only(&w.body[k + 1..], name, taint));
+            let reads_after =
+                top.is_some_and(|k| usage::is_read_only(&w.body[k + 1..], name, taint));
             let reason = if reads_after {
                 format!(
                     "commit at line {line} inside `{expr}` is followed only by reads of what it \
@@ -127,7 +145,8 @@ fn rollbacks(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str) {
             let ast::ExceptHandler::ExceptHandler(h) = h;
             let reraises = matches!(h.body.last(), Some(Stmt::Raise(r)) if r.exc.is_none());
             let others_touch = h.body.iter().any(|b| {
-                !syntax::is_session_call(b, name, "rollback") && usage::stmt_mentions_any(b, &[name])
+                !syntax::is_session_call(b, name, "rollback")
+                    && usage::stmt_mentions_any(b, &[name])
             });
             let finally_touches =
                 !crate::syntax::RefCollector::in_stmts(name, &t.finalbody).is_empty();
@@ -153,9 +172,7 @@ fn rollbacks(ctx: &mut Ctx, w: &StmtWith, name: &str, expr: &str) {
                 ctx.push(
                     Kind::DoubleTransaction,
                     Safety::Safe,
-                    format!(
-                        "the handler re-raises and `{expr}` rolls back the same error on exit"
-                    ),
+                    format!("the handler re-raises and `{expr}` rolls back the same error on exit"),
                     *stmt,
                     Some(rewrite),
                 );

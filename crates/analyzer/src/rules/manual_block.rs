@@ -33,13 +33,7 @@ fn manual<T>(msg: impl Into<String>) -> Check<T> {
     Err(Manual(msg.into()))
 }
 
-pub(crate) fn check(
-    ctx: &mut Ctx,
-    scope: &Scope,
-    site: Site,
-    name: &str,
-    factory: FactoryMatch,
-) {
+pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factory: FactoryMatch) {
     let creation = &site.suite[site.index];
     let block = Block::find(ctx, &site, name);
     let kind = if factory.is_async {
@@ -94,13 +88,10 @@ impl<'a> Block<'a> {
                     !RefCollector::in_stmts(name, &h.body).is_empty()
                 }) || !RefCollector::in_stmts(name, &t.finalbody).is_empty())
             {
-                let none_init = pos
-                    .checked_sub(1)
-                    .map(|p| &outer[p])
-                    .filter(|s| {
-                        matches!(syntax::assign_name_target(s),
+                let none_init = pos.checked_sub(1).map(|p| &outer[p]).filter(|s| {
+                    matches!(syntax::assign_name_target(s),
                             Some((n, Expr::NoneLiteral(_))) if n == name)
-                    });
+                });
                 return Block::Inside {
                     try_stmt: t,
                     none_init,
@@ -159,21 +150,32 @@ fn plan(
     factory: &FactoryMatch,
 ) -> Check<(Safety, String, Rewrite)> {
     let creation = &site.suite[site.index];
-    let guard = ctx.index.guard_for(factory, &ctx.file.path).map_err(Manual)?;
+    let guard = ctx
+        .index
+        .guard_for(factory, &ctx.file.path)
+        .map_err(Manual)?;
     if factory.is_async && !scope.is_async {
         return manual("async session in a sync function: `async with` is not possible here");
     }
     if !guard.lifecycle.closes {
-        return manual(format!("the guard `{}` does not close the session", guard.expr));
+        return manual(format!(
+            "the guard `{}` does not close the session",
+            guard.expr
+        ));
     }
     let range = block_range(site, block);
     check_refs(ctx, scope, site, block, name, range)?;
+    check_interleaved(ctx, scope, site, block, name)?;
     let taint = Taint::compute(scope.body, name);
     check_escapes(ctx, site, block, name, &taint, range)?;
     if !ctx.owns_lines(creation.range()) {
         return manual("the session is created on a line shared with other statements");
     }
-    let kw = if factory.is_async { "async with" } else { "with" };
+    let kw = if factory.is_async {
+        "async with"
+    } else {
+        "with"
+    };
     let header = format!("{kw} {} as {name}:", guard.expr);
     let mut rewrite = Rewrite {
         ops: vec![],
@@ -182,10 +184,21 @@ fn plan(
     };
     let mut review = vec![];
     let removed = match block {
-        Block::Leaked { last } => {
-            leaked(ctx, site, *last, name, &guard, &header, &taint, &mut rewrite, &mut review)?
-        }
-        Block::After { try_index, close_after } => {
+        Block::Leaked { last } => leaked(
+            ctx,
+            site,
+            *last,
+            name,
+            &guard,
+            &header,
+            &taint,
+            &mut rewrite,
+            &mut review,
+        )?,
+        Block::After {
+            try_index,
+            close_after,
+        } => {
             let Stmt::Try(t) = &site.suite[*try_index] else {
                 unreachable!("try_index points at a try")
             };
@@ -197,9 +210,22 @@ fn plan(
                 close_after: *close_after,
                 none_init: None,
             };
-            with_try(ctx, site, &shape, name, &guard, &header, &taint, &mut rewrite, &mut review)?
+            with_try(
+                ctx,
+                site,
+                &shape,
+                name,
+                &guard,
+                &header,
+                &taint,
+                &mut rewrite,
+                &mut review,
+            )?
         }
-        Block::Inside { try_stmt, none_init } => {
+        Block::Inside {
+            try_stmt,
+            none_init,
+        } => {
             let pos = site.index;
             let shape = TryShape {
                 t: try_stmt,
@@ -211,7 +237,17 @@ fn plan(
             if pos > 0 {
                 // Statements before the session stay in the `try:`; only wrap-mode works.
             }
-            let r = with_try(ctx, site, &shape, name, &guard, &header, &taint, &mut rewrite, &mut review)?;
+            let r = with_try(
+                ctx,
+                site,
+                &shape,
+                name,
+                &guard,
+                &header,
+                &taint,
+                &mut rewrite,
+                &mut review,
+            )?;
             review.push(format!(
                 "if creating the session raises, the original handler failed on the unbound \
                  `{name}`; now the handler runs normally"
@@ -228,7 +264,10 @@ fn plan(
             "the session is now closed on every path (it leaked before)"
         });
     }
-    if removed.rollbacks == 0 && guard.lifecycle.rolls_back() && matches!(block, Block::Leaked { .. }) {
+    if removed.rollbacks == 0
+        && guard.lifecycle.rolls_back()
+        && matches!(block, Block::Leaked { .. })
+    {
         // Nothing to add: an unclosed session's transaction was never committed either.
     }
     let _ = &removed.trailing_commit;
@@ -239,7 +278,10 @@ fn plan(
             guard.expr
         );
         if !guard.lifecycle.commits {
-            reason = format!("`{}` closes as the original did; commits stay in place", guard.expr);
+            reason = format!(
+                "`{}` closes as the original did; commits stay in place",
+                guard.expr
+            );
         }
         for n in safe_notes {
             reason.push_str("; ");
@@ -258,7 +300,10 @@ fn root_name(callee: &str) -> String {
 fn block_range(site: &Site, block: &Block) -> TextRange {
     let creation = &site.suite[site.index];
     match block {
-        Block::After { try_index, close_after } => {
+        Block::After {
+            try_index,
+            close_after,
+        } => {
             let end = close_after.map_or(site.suite[*try_index].end(), |c| c.end());
             TextRange::new(creation.start(), end)
         }
@@ -293,7 +338,9 @@ fn check_refs(
                 ))
             }
             RefKind::Declared => {
-                return manual(format!("`{name}` is declared global or nonlocal (line {line})"))
+                return manual(format!(
+                    "`{name}` is declared global or nonlocal (line {line})"
+                ))
             }
             _ => {}
         }
@@ -302,19 +349,81 @@ fn check_refs(
         }
         if !range.contains_range(r.range) {
             if r.range.start() < range.start() {
-                return manual(format!("`{name}` is also bound before the session (line {line})"));
+                return manual(format!(
+                    "`{name}` is also assigned before the session is created (line {line})"
+                ));
             }
             let nested = !std::ptr::eq(site.suite.as_ptr(), scope.body.as_ptr());
             return manual(if nested && matches!(block, Block::Leaked { .. }) {
-                format!(
-                    "the session is created inside a branch but used outside it (line {line})"
-                )
+                format!("the session is created inside a branch but used outside it (line {line})")
             } else {
                 format!("the session is used after the block (line {line})")
             });
         }
         if r.kind == RefKind::Store {
-            return manual(format!("`{name}` is reassigned inside the block (line {line})"));
+            return manual(format!(
+                "`{name}` is reassigned inside the block (line {line})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Two sessions sharing one `try:` (or created one after the other before it) cannot become
+/// two nested guards without moving one's cleanup.
+fn check_interleaved(
+    ctx: &Ctx,
+    scope: &Scope,
+    site: &Site,
+    block: &Block,
+    name: &str,
+) -> Check<()> {
+    let t = match block {
+        Block::After { try_index, .. } => match &site.suite[*try_index] {
+            Stmt::Try(t) => t,
+            _ => return Ok(()),
+        },
+        Block::Inside { try_stmt, .. } => try_stmt,
+        Block::Leaked { .. } => return Ok(()),
+    };
+    // Names created from a factory in this scope, other than ours.
+    let mut all = vec![];
+    syntax::walk_stmts(scope.body, &mut all);
+    let others: Vec<&str> = all
+        .iter()
+        .filter_map(|s| syntax::assign_name_target(s))
+        .filter(|(n, v)| {
+            *n != name && {
+                let v = match v {
+                    Expr::Await(a) => &*a.value,
+                    v => v,
+                };
+                ctx.index.factory_call(v, &ctx.sqlalchemy_names).is_some()
+            }
+        })
+        .map(|(n, _)| n)
+        .collect();
+    let mut clauses: Vec<&Stmt> = vec![];
+    for h in &t.handlers {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        clauses.extend(h.body.iter());
+    }
+    clauses.extend(t.finalbody.iter());
+    clauses.extend(t.orelse.iter());
+    for other in others {
+        let managed = ["rollback", "close", "commit"].iter().any(|m| {
+            !usage::session_calls(
+                &clauses.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
+                other,
+                m,
+            )
+            .is_empty()
+        });
+        if managed {
+            return manual(format!(
+                "two sessions interleave: the `try:` at line {} also manages `{other}`",
+                ctx.line(t.start())
+            ));
         }
     }
     Ok(())
@@ -333,7 +442,8 @@ fn check_escapes(
     syntax::walk_stmts(&site.suite[site.index..], &mut all);
     for stmt in all.into_iter().filter(|s| range.contains_range(s.range())) {
         let holds = |e: &Expr| {
-            usage::holds_session(e, name) || taint.holders.iter().any(|h| usage::holds_session(e, h))
+            usage::holds_session(e, name)
+                || taint.holders.iter().any(|h| usage::holds_session(e, h))
         };
         match stmt {
             Stmt::Return(r) if r.value.as_deref().is_some_and(holds) => {
@@ -345,7 +455,8 @@ fn check_escapes(
             Stmt::Assign(a)
                 if holds(&a.value) && a.targets.iter().any(|t| !matches!(t, Expr::Name(_))) =>
             {
-                let target = &ctx.text[a.targets[0].range().start().to_usize()..a.targets[0].range().end().to_usize()];
+                let target = &ctx.text[a.targets[0].range().start().to_usize()
+                    ..a.targets[0].range().end().to_usize()];
                 return manual(format!(
                     "the session is stored on `{target}` (line {})",
                     ctx.line(a.start())
@@ -392,14 +503,19 @@ fn detached_reviews(
         if let Some(v) = r.value.as_deref() {
             if let Some(obj) = usage::escaping_object(v, &names) {
                 let line = ctx.line(r.start());
+                let obj = if obj == name {
+                    format!("what `{name}` loaded")
+                } else {
+                    format!("`{obj}`")
+                };
                 review.push(if closed_before {
                     format!(
-                        "the guard's commit on exit expires `{obj}` (returned at line {line}): \
+                        "the guard's commit on exit expires {obj} (returned at line {line}): \
                          reading it after the block raises DetachedInstanceError"
                     )
                 } else {
                     format!(
-                        "session now closed: `{obj}` (loaded through it) is returned at line \
+                        "session now closed: {obj} (loaded through it) is returned at line \
                          {line} and may raise DetachedInstanceError when its relations are read"
                     )
                 });
@@ -459,7 +575,10 @@ pub(crate) fn commit_reviews(
         if commits.is_empty() {
             review.push("guard commits where the original never committed".into());
         } else {
-            let last = commits.last().map(|r| ctx.line(r.start())).unwrap_or_default();
+            let last = commits
+                .last()
+                .map(|r| ctx.line(r.start()))
+                .unwrap_or_default();
             review.push(format!(
                 "guard commits again at the end, where the original left the work after line \
                  {last} uncommitted"
@@ -511,11 +630,18 @@ fn leaked(
     let stmts = &site.suite[site.index + 1..=last];
     for method in ["rollback", "begin"] {
         if let Some(r) = usage::session_calls(stmts, name, method).first() {
-            return manual(format!("explicit `{method}()` at line {}", ctx.line(r.start())));
+            return manual(format!(
+                "explicit `{method}()` at line {}",
+                ctx.line(r.start())
+            ));
         }
     }
     let close_at_end = syntax::is_session_call(&stmts[stmts.len() - 1], name, "close");
-    let work = if close_at_end { &stmts[..stmts.len() - 1] } else { stmts };
+    let work = if close_at_end {
+        &stmts[..stmts.len() - 1]
+    } else {
+        stmts
+    };
     if let Some(r) = usage::session_calls(work, name, "close").first() {
         return manual(format!(
             "the session is closed at line {} before its last use",
@@ -531,10 +657,29 @@ fn leaked(
         }
     }
     let trailing = usage::trailing_commit(work, name, taint);
-    commit_reviews(ctx, guard.lifecycle.commits, work, name, trailing, false, taint, review);
+    commit_reviews(
+        ctx,
+        guard.lifecycle.commits,
+        work,
+        name,
+        trailing,
+        false,
+        taint,
+        review,
+    );
     let range = block_range(site, &Block::Leaked { last });
     let expires = guard.lifecycle.commits && trailing.is_none();
-    detached_reviews(ctx, site, stmts, name, taint, range, close_at_end, expires, review);
+    detached_reviews(
+        ctx,
+        site,
+        stmts,
+        name,
+        taint,
+        range,
+        close_at_end,
+        expires,
+        review,
+    );
 
     rewrite.ops.push(EditOp::Replace {
         range: creation.range(),
@@ -586,7 +731,10 @@ enum HandlerFate {
     /// Only re-raised after the rollback: dropped whole.
     Drop,
     /// Kept; its rollbacks deleted (replaced by `pass` when nothing else is left).
-    Keep { rollbacks: Vec<TextRange>, empty: bool },
+    Keep {
+        rollbacks: Vec<TextRange>,
+        empty: bool,
+    },
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -678,7 +826,10 @@ fn with_try(
             HandlerFate::Drop
         } else {
             later_kept = true;
-            HandlerFate::Keep { rollbacks: rb, empty }
+            HandlerFate::Keep {
+                rollbacks: rb,
+                empty,
+            }
         };
         decided.push((h, fate));
     }
@@ -700,7 +851,9 @@ fn with_try(
     }
     let kept = later_kept || finally_rest > 0;
     if !kept && shape.body_from > 1 {
-        return manual("statements before the session inside the `try:` would have no handler left");
+        return manual(
+            "statements before the session inside the `try:` would have no handler left",
+        );
     }
     // Every line we delete or replace must hold exactly one statement.
     let touched = std::iter::once(creation.range())
@@ -712,22 +865,40 @@ fn with_try(
         .chain(t.finalbody.iter().map(|s| s.range()));
     for r in touched {
         if !ctx.owns_lines(r) {
-            return manual(format!("line {} holds several statements", ctx.line(r.start())));
+            return manual(format!(
+                "line {} holds several statements",
+                ctx.line(r.start())
+            ));
         }
     }
     for (h, _) in &decided {
         for s in &h.body {
             if !ctx.owns_lines(s.range()) {
-                return manual(format!("line {} holds several statements", ctx.line(s.start())));
+                return manual(format!(
+                    "line {} holds several statements",
+                    ctx.line(s.start())
+                ));
             }
         }
         if syntax::body_on_header_line(ctx.text, h.start(), h.body[0].start()) {
-            return manual(format!("the handler at line {} is on one line", ctx.line(h.start())));
+            return manual(format!(
+                "the handler at line {} is on one line",
+                ctx.line(h.start())
+            ));
         }
     }
 
     let trailing = usage::trailing_commit(body, name, taint);
-    commit_reviews(ctx, guard.lifecycle.commits, body, name, trailing, else_commit, taint, review);
+    commit_reviews(
+        ctx,
+        guard.lifecycle.commits,
+        body,
+        name,
+        trailing,
+        else_commit,
+        taint,
+        review,
+    );
     if rollbacks > 0 && !guard.lifecycle.rolls_back() {
         review.push(format!(
             "`{}` does not roll back: closing discards the transaction instead of the explicit \
@@ -756,9 +927,10 @@ fn with_try(
         && guard.lifecycle.rollback_on == crate::lifecycle::RollbackOn::BaseException
         && rollbacks > 0
         && decided.iter().all(|(h, _)| {
-            h.type_.as_deref().and_then(syntax::dotted).is_some_and(|d| {
-                syntax::last_segment(&d) != "BaseException"
-            })
+            h.type_
+                .as_deref()
+                .and_then(syntax::dotted)
+                .is_some_and(|d| syntax::last_segment(&d) != "BaseException")
         })
     {
         review.push(
@@ -800,7 +972,10 @@ fn with_try(
                 comment_indent: try_indent.clone(),
             });
             ops.push(EditOp::Replace {
-                range: TextRange::new(syntax::line_start(ctx.text, creation.start()), creation.end()),
+                range: TextRange::new(
+                    syntax::line_start(ctx.text, creation.start()),
+                    creation.end(),
+                ),
                 text: format!("{try_indent}{header}"),
             });
         }
@@ -824,7 +999,11 @@ fn with_try(
                     syntax::line_end_incl(ctx.text, creation.end()),
                     syntax::line_start(ctx.text, t.start()),
                 ),
-                unit: if kept { format!("{unit}{unit}") } else { unit.clone() },
+                unit: if kept {
+                    format!("{unit}{unit}")
+                } else {
+                    unit.clone()
+                },
             });
         }
         ops.push(EditOp::DeleteLines {
@@ -834,10 +1013,8 @@ fn with_try(
     }
     if kept {
         // Body (and the comment lines after it, up to the first clause) moves one level in.
-        let body_start = syntax::line_end_incl(
-            ctx.text,
-            if inside { creation.end() } else { try_kw.end() },
-        );
+        let body_start =
+            syntax::line_end_incl(ctx.text, if inside { creation.end() } else { try_kw.end() });
         let clause_start = first_clause_start(ctx, t);
         ops.push(EditOp::Indent {
             range: TextRange::new(body_start, clause_start),
@@ -887,8 +1064,9 @@ fn with_try(
     }
     if let Some(first_fin) = t.finalbody.first() {
         if finally_rest == 0 {
-            let kw = syntax::clause_keyword_before(ctx.tokens, first_fin.start(), TokenKind::Finally)
-                .unwrap_or(first_fin.start());
+            let kw =
+                syntax::clause_keyword_before(ctx.tokens, first_fin.start(), TokenKind::Finally)
+                    .unwrap_or(first_fin.start());
             ops.push(EditOp::DeleteLines {
                 range: TextRange::new(kw, t.finalbody[t.finalbody.len() - 1].end()),
                 comment_indent: ctx.indentation(first_fin.start()),

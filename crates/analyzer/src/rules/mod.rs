@@ -53,7 +53,11 @@ impl Ctx<'_> {
         range: TextRange,
         rewrite: Option<Rewrite>,
     ) {
-        let rewrite = if safety == Safety::Manual { None } else { rewrite };
+        let rewrite = if safety == Safety::Manual {
+            None
+        } else {
+            rewrite
+        };
         self.findings.push(Finding {
             kind,
             safety,

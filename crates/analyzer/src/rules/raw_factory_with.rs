@@ -57,10 +57,20 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     }
     let result = plan(ctx, scope, w, name, &factory, raw);
     match result {
-        Ok((safety, reason, rewrite)) => {
-            ctx.push(Kind::RawFactoryWith, safety, reason, w.range(), Some(rewrite))
-        }
-        Err(reason) => ctx.push(Kind::RawFactoryWith, Safety::Manual, reason, w.range(), None),
+        Ok((safety, reason, rewrite)) => ctx.push(
+            Kind::RawFactoryWith,
+            safety,
+            reason,
+            w.range(),
+            Some(rewrite),
+        ),
+        Err(reason) => ctx.push(
+            Kind::RawFactoryWith,
+            Safety::Manual,
+            reason,
+            w.range(),
+            None,
+        ),
     }
 }
 
@@ -118,16 +128,22 @@ fn plan(
             text: format!("{} as {name}", guard.expr),
         }],
         imports: guard.import.iter().cloned().collect(),
-        maybe_unused: vec![factory.callee.split('.').next().unwrap_or_default().to_string()],
+        maybe_unused: vec![factory
+            .callee
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string()],
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
         let c: &Stmt = &w.body[k];
         if !ctx.owns_lines(c.range()) {
-            return Err(format!("line {} holds several statements", ctx.line(c.start())));
+            return Err(format!(
+                "line {} holds several statements",
+                ctx.line(c.start())
+            ));
         }
-        rewrite
-            .ops
-            .push(remove_stmt(ctx, c, w.body.len() == 1, ""));
+        rewrite.ops.push(remove_stmt(ctx, c, w.body.len() == 1, ""));
     }
     if review.is_empty() {
         let what = if raw.commits {

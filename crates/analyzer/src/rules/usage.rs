@@ -79,12 +79,16 @@ impl Taint {
     }
 
     fn assign(&mut self, targets: &[&Expr], value: &Expr, session: &str) {
-        let holds = holds_session(value, session)
-            || self.holders.iter().any(|h| holds_session(value, h));
-        let loaded = !holds
-            && (mentions(value, session)
-                || self.loaded.iter().any(|n| mentions(value, n))
-                || self.holders.iter().any(|n| mentions(value, n)));
+        let holds =
+            holds_session(value, session) || self.holders.iter().any(|h| holds_session(value, h));
+        // Loaded: the value may be an ORM object reached through the session (attribute
+        // reads and conversions give plain data; see `escaping_object`).
+        let loaded = !holds && {
+            let mut names: Vec<&str> = vec![session];
+            names.extend(self.loaded.iter().map(String::as_str));
+            names.extend(self.holders.iter().map(String::as_str));
+            escaping_object(value, &names).is_some()
+        };
         if !holds && !loaded {
             return;
         }
@@ -138,7 +142,10 @@ pub fn holds_session(expr: &Expr, session: &str) -> bool {
                     .chars()
                     .next()
                     .is_some_and(|ch| ch.is_ascii_uppercase())
-            }) || matches!(dotted(&c.func).as_deref(), Some("partial" | "functools.partial"));
+            }) || matches!(
+                dotted(&c.func).as_deref(),
+                Some("partial" | "functools.partial")
+            );
             constructor
                 && (c.arguments.args.iter().any(|a| holds_session(a, session))
                     || c.arguments
@@ -171,7 +178,18 @@ pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
             let callee = dotted(&c.func);
             let plain_builtin = matches!(
                 callee.as_deref(),
-                Some("str" | "int" | "float" | "bool" | "len" | "repr" | "sum" | "round" | "any" | "all")
+                Some(
+                    "str"
+                        | "int"
+                        | "float"
+                        | "bool"
+                        | "len"
+                        | "repr"
+                        | "sum"
+                        | "round"
+                        | "any"
+                        | "all"
+                )
             );
             let plain_method = matches!(
                 &*c.func,
@@ -182,6 +200,9 @@ pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
                 )
             );
             if plain_builtin || plain_method {
+                return None;
+            }
+            if selects_columns_only(expr) {
                 return None;
             }
             // `session.get(...)`, `session.query(X).all()`, `item.children.all()`.
@@ -197,9 +218,14 @@ pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
         Expr::List(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
         Expr::Tuple(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
         Expr::Set(l) => l.elts.iter().find_map(|e| escaping_object(e, names)),
-        Expr::Dict(d) => d.items.iter().find_map(|i| escaping_object(&i.value, names)),
+        Expr::Dict(d) => d
+            .items
+            .iter()
+            .find_map(|i| escaping_object(&i.value, names)),
         Expr::Subscript(s) => escaping_object(&s.value, names),
-        Expr::If(i) => escaping_object(&i.body, names).or_else(|| escaping_object(&i.orelse, names)),
+        Expr::If(i) => {
+            escaping_object(&i.body, names).or_else(|| escaping_object(&i.orelse, names))
+        }
         Expr::BoolOp(b) => b.values.iter().find_map(|v| escaping_object(v, names)),
         Expr::Await(a) => escaping_object(&a.value, names),
         Expr::ListComp(l) => escaping_object(&l.elt, names).or_else(|| {
@@ -211,6 +237,42 @@ pub fn escaping_object(expr: &Expr, names: &[&str]) -> Option<String> {
             })
         }),
         _ => None,
+    }
+}
+
+/// `session.scalars(select(Item.name))`, `session.query(Item.id, func.count(...))`: rows of
+/// column values, not ORM objects.
+fn selects_columns_only(expr: &Expr) -> bool {
+    let mut e = expr;
+    loop {
+        let Expr::Call(c) = e else { return false };
+        let args_are_columns = |args: &[Expr]| {
+            !args.is_empty()
+                && args
+                    .iter()
+                    .all(|a| matches!(a, Expr::Attribute(_)) || matches!(a, Expr::Call(f) if dotted(&f.func).is_some_and(|d| d.starts_with("func."))))
+        };
+        match &*c.func {
+            Expr::Name(n) if n.id.as_str() == "select" => {
+                return args_are_columns(&c.arguments.args)
+            }
+            Expr::Attribute(a) if a.attr.as_str() == "query" => {
+                return args_are_columns(&c.arguments.args)
+            }
+            Expr::Attribute(a) => {
+                // Look into the arguments (`scalars(select(...))`) and down the chain.
+                if let Some(first) = c.arguments.args.first() {
+                    if matches!(first, Expr::Call(_)) && selects_columns_only(first) {
+                        return true;
+                    }
+                }
+                e = &a.value;
+            }
+            Expr::Name(_) => {
+                return c.arguments.args.first().is_some_and(selects_columns_only);
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -315,11 +377,37 @@ pub fn session_calls(stmts: &[Stmt], session: &str, method: &str) -> Vec<TextRan
 
 /// Methods that write, whoever they are called on.
 const WRITES: &[&str] = &[
-    "add", "add_all", "merge", "delete", "update", "insert", "flush", "commit", "rollback",
-    "close", "begin", "begin_nested", "bulk_save_objects", "bulk_insert_mappings",
-    "bulk_update_mappings", "execute_many", "save", "create", "put", "upsert", "append",
-    "extend", "remove", "pop", "clear", "setdefault", "set", "expunge", "expunge_all",
-    "invalidate", "connection",
+    "add",
+    "add_all",
+    "merge",
+    "delete",
+    "update",
+    "insert",
+    "flush",
+    "commit",
+    "rollback",
+    "close",
+    "begin",
+    "begin_nested",
+    "bulk_save_objects",
+    "bulk_insert_mappings",
+    "bulk_update_mappings",
+    "execute_many",
+    "save",
+    "create",
+    "put",
+    "upsert",
+    "append",
+    "extend",
+    "remove",
+    "pop",
+    "clear",
+    "setdefault",
+    "set",
+    "expunge",
+    "expunge_all",
+    "invalidate",
+    "connection",
 ];
 
 /// Statements that only read through the session: session calls that load, attribute
@@ -354,7 +442,8 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                         self.ok = false;
                         return;
                     }
-                    let on_session = matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.session);
+                    let on_session =
+                        matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.session);
                     if on_session && method == "execute" {
                         let select = c.arguments.args.first().is_some_and(|arg| {
                             matches!(arg, Expr::Call(inner)
@@ -369,7 +458,19 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                     let on_loaded = !on_session
                         && matches!(&*a.value, Expr::Name(n) if self.watched.contains(&n.id.as_str()));
                     if on_loaded
-                        && !matches!(method, "to_dict" | "dict" | "model_dump" | "model_dump_json" | "json" | "isoformat" | "keys" | "values" | "items" | "get")
+                        && !matches!(
+                            method,
+                            "to_dict"
+                                | "dict"
+                                | "model_dump"
+                                | "model_dump_json"
+                                | "json"
+                                | "isoformat"
+                                | "keys"
+                                | "values"
+                                | "items"
+                                | "get"
+                        )
                     {
                         self.ok = false;
                         return;
@@ -380,10 +481,24 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                     .args
                     .iter()
                     .chain(c.arguments.keywords.iter().map(|k| &k.value))
-                    .any(|arg| matches!(arg, Expr::Name(n) if self.watched.contains(&n.id.as_str())));
+                    .any(
+                        |arg| matches!(arg, Expr::Name(n) if self.watched.contains(&n.id.as_str())),
+                    );
                 let plain = dotted(&c.func).is_some_and(|d| {
-                    matches!(d.as_str(), "str" | "int" | "float" | "bool" | "len" | "repr" | "list" | "dict" | "sorted" | "sum" | "print")
-                        || d.starts_with("logger.")
+                    matches!(
+                        d.as_str(),
+                        "str"
+                            | "int"
+                            | "float"
+                            | "bool"
+                            | "len"
+                            | "repr"
+                            | "list"
+                            | "dict"
+                            | "sorted"
+                            | "sum"
+                            | "print"
+                    ) || d.starts_with("logger.")
                         || d.starts_with("logging.")
                         || d.starts_with("log.")
                 });
