@@ -44,6 +44,9 @@ pub struct PlannedFinding {
     pub reason: String,
     /// The rewrite is part of `FilePlan::rewritten`.
     pub applied: bool,
+    /// The statement the finding is about, as offsets into the original text (no BOM).
+    #[serde(skip)]
+    pub range: TextRange,
 }
 
 /// The plan of one file: findings and the rewritten text.
@@ -112,6 +115,7 @@ pub fn plan_file(
             safety: f.safety,
             reason: f.reason.clone(),
             applied: false,
+            range: f.range,
         })
         .collect();
     let mut pending: Vec<usize> = (0..original.len())

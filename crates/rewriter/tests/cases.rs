@@ -62,8 +62,26 @@ fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<P
         .collect()
 }
 
-/// The rewritten text parses and plans no further rewrite.
+/// The rewritten text parses and plans no further rewrite; the same holds when only the
+/// safe rewrites are applied.
 fn check_idempotent(index: &ProjectIndex, plan: &FilePlan) {
+    let safe = plan_file(plan.file.clone(), index, Selection::SafeOnly).unwrap();
+    if safe.is_changed() {
+        let again = SourceFile::from_text(&safe.file.path, safe.rewritten.clone());
+        let replan = plan_file(again, index, Selection::SafeOnly).unwrap_or_else(|e| {
+            panic!(
+                "{}: safe-only output fails: {e}\n{}",
+                safe.file.path.display(),
+                safe.rewritten
+            )
+        });
+        assert!(
+            replan.findings.iter().all(|f| !f.applied),
+            "{}: second safe-only plan still rewrites\n{}",
+            safe.file.path.display(),
+            safe.rewritten
+        );
+    }
     if !plan.is_changed() {
         return;
     }
