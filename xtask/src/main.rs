@@ -1,1 +1,30 @@
-fn main(){}
+//! Developer tasks for the workspace, run as `cargo xtask <command>`.
+//!
+//! Each subcommand lives in its own module; this file only dispatches.
+
+mod corpus;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Workspace developer tasks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run codemod over real PyPI packages and report counts, safety checks and timings.
+    Corpus(corpus::Args),
+}
+
+fn main() -> anyhow::Result<std::process::ExitCode> {
+    match Cli::parse().command {
+        Command::Corpus(args) => corpus::run(args),
+    }
+}

@@ -39,7 +39,16 @@ pub fn analyze(
         text: &file.text,
         tokens: parsed.tokens(),
         index,
-        sqlalchemy_names: sqlalchemy_names(&module.body),
+        imports: {
+            let stem = file
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let module_name = crate::index::module_name(&file.path).unwrap_or(stem.clone());
+            crate::resolve::FileImports::collect(&module_name, stem == "__init__", &module.body)
+        },
         findings: vec![],
     };
     let scope = Scope {
@@ -54,28 +63,6 @@ pub fn analyze(
     findings.sort_by_key(|f| (f.range.start(), f.kind));
     findings.dedup_by(|a, b| a.range == b.range && a.kind == b.kind);
     findings
-}
-
-/// Names imported from SQLAlchemy or SQLModel (`Session`, `AsyncSession`, aliases).
-fn sqlalchemy_names(body: &[Stmt]) -> Vec<String> {
-    let mut names = vec![];
-    for s in body {
-        if let Stmt::ImportFrom(f) = s {
-            let from_sa = f.module.as_ref().is_some_and(|m| {
-                let m = m.as_str();
-                m == "sqlmodel"
-                    || m == "sqlalchemy"
-                    || m.starts_with("sqlalchemy.")
-                    || m.starts_with("sqlmodel.")
-            });
-            if from_sa {
-                for a in &f.names {
-                    names.push(a.asname.as_ref().unwrap_or(&a.name).to_string());
-                }
-            }
-        }
-    }
-    names
 }
 
 struct Walker<'c, 'a> {
@@ -196,7 +183,7 @@ impl Walker<'_, '_> {
         let Some(factory) = self
             .ctx
             .index
-            .factory_call(value, &self.ctx.sqlalchemy_names)
+            .factory_call(value, &self.ctx.imports)
         else {
             return;
         };

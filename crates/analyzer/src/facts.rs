@@ -150,6 +150,7 @@ impl Collector<'_> {
                 is_async,
                 has_begin,
                 line: self.line(target),
+                qualified: String::new(),
             });
         } else if let Some(src) = dotted(value) {
             self.facts
@@ -195,6 +196,7 @@ impl Collector<'_> {
                 creation,
                 is_async: f.is_async,
                 line: self.line(f.name.range),
+                qualified: String::new(),
             });
         }
     }

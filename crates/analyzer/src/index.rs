@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::config::LoadedConfig;
 use crate::lifecycle::Lifecycle;
+use crate::resolve::{same_path, FileImports, Resolved};
 use crate::rewrite::Import;
 
 /// What one file defines. Small: no text is kept, so pass 1 holds little per file.
@@ -35,6 +36,8 @@ pub struct FactoryDef {
     /// `sessionmaker` / `async_sessionmaker` (has `.begin()`); `scoped_session` has not.
     pub has_begin: bool,
     pub line: usize,
+    /// `module.name` (set when the index is built; empty for attribute factories).
+    pub qualified: String,
 }
 
 /// `def get_db(): db = SessionLocal(); try: yield db finally: db.close()` (not decorated):
@@ -46,6 +49,8 @@ pub struct GeneratorDef {
     pub creation: Option<String>,
     pub is_async: bool,
     pub line: usize,
+    /// `module.name` (set when the index is built).
+    pub qualified: String,
 }
 
 /// A `@contextmanager` / `@asynccontextmanager` that yields a session.
@@ -102,6 +107,8 @@ pub struct ProjectIndex {
     pub(crate) generators: Vec<(GeneratorDef, PathBuf)>,
     pub(crate) guards: Vec<(GuardDef, PathBuf, Option<String>)>,
     pub(crate) report: GuardReport,
+    /// First segments of the scanned tree's modules: imports from elsewhere are not ours.
+    pub(crate) tree_roots: std::collections::HashSet<String>,
 }
 
 impl Serialize for Import {
@@ -121,25 +128,46 @@ impl Import {
 
 /// Dotted module name of a file: walk up while the folder has an `__init__.py`.
 pub fn module_name(path: &Path) -> Option<String> {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let stem = path.file_stem()?.to_str()?.to_string();
-    let mut parts = vec![];
+    let package = package_of(path.parent().unwrap_or(Path::new("")));
+    let mut parts: Vec<String> = package.map(|p| p.split('.').map(str::to_string).collect()).unwrap_or_default();
     if stem != "__init__" {
         parts.push(stem);
-    }
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if !d.join("__init__.py").is_file() {
-            break;
-        }
-        parts.push(d.file_name()?.to_str()?.to_string());
-        dir = d.parent();
     }
     if parts.is_empty() {
         return None;
     }
-    parts.reverse();
     Some(parts.join("."))
+}
+
+/// The dotted package a folder is (`None` when it has no `__init__.py`), cached per folder:
+/// every file of a tree asks, and the answer costs a few file-system calls.
+fn package_of(dir: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Option<String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
+        return hit;
+    }
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let answer = if abs.join("__init__.py").is_file() {
+        let name = abs.file_name().and_then(|n| n.to_str()).map(str::to_string);
+        match (name, abs.parent()) {
+            (Some(name), Some(parent)) => Some(match package_of(parent) {
+                Some(p) => format!("{p}.{name}"),
+                None => name,
+            }),
+            (Some(name), None) => Some(name),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let Ok(mut c) = cache.lock() {
+        c.insert(dir.to_path_buf(), answer.clone());
+    }
+    answer
 }
 
 pub use crate::facts::{collect_facts, may_define_facts};
@@ -152,6 +180,9 @@ pub(crate) struct FactoryMatch {
     pub is_async: bool,
     /// `callee.begin()` exists (the callee is a sessionmaker called without arguments).
     pub begin_fallback: bool,
+    /// `with <call> as s, s.begin():` is SQLAlchemy's own guard for it (a sessionmaker
+    /// called with arguments, `Session(engine)`): the call's range.
+    pub session_begin: Option<ruff_text_size::TextRange>,
 }
 
 /// A guard resolved for one block.
@@ -160,6 +191,20 @@ pub(crate) struct BlockGuard {
     pub expr: String,
     pub import: Option<Import>,
     pub lifecycle: Lifecycle,
+    /// `with <expr> as s, s.begin():` (SQLAlchemy's guard for a session called with
+    /// arguments) rather than `with <expr> as s:`.
+    pub begin_on_session: bool,
+}
+
+impl BlockGuard {
+    /// The `with` items binding `name`.
+    pub fn items(&self, name: &str) -> String {
+        if self.begin_on_session {
+            format!("{} as {name}, {name}.begin()", self.expr)
+        } else {
+            format!("{} as {name}", self.expr)
+        }
+    }
 }
 
 const STANDARD_GUARD: Lifecycle = Lifecycle {
@@ -176,11 +221,24 @@ impl ProjectIndex {
         let mut generators = vec![];
         let mut guards = vec![];
         let mut aliases = vec![];
+        let mut tree_roots = std::collections::HashSet::new();
         for f in facts {
-            for d in f.factories {
+            let module = f.module.clone().unwrap_or_else(|| {
+                f.path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string()
+            });
+            tree_roots.insert(module.split('.').next().unwrap_or_default().to_string());
+            for mut d in f.factories {
+                if !d.attribute {
+                    d.qualified = format!("{module}.{}", d.name);
+                }
                 factories.push((d, f.path.clone()));
             }
-            for g in f.generators {
+            for mut g in f.generators {
+                g.qualified = format!("{module}.{}", g.name);
                 generators.push((g, f.path.clone()));
             }
             for g in f.guards {
@@ -202,6 +260,7 @@ impl ProjectIndex {
                         is_async,
                         has_begin: false,
                         line: 0,
+                        qualified: if name.contains('.') { String::new() } else { name.clone() },
                     },
                     config.path.clone().unwrap_or_default(),
                 ));
@@ -244,6 +303,7 @@ impl ProjectIndex {
                 r#async: None,
                 notes: vec![],
             },
+            tree_roots,
         };
         // Guards created from something that is no session factory are not guards.
         let known: Vec<(GuardDef, PathBuf, Option<String>)> = index
@@ -440,11 +500,10 @@ impl ProjectIndex {
     }
 
     /// What `call` creates: a factory call, `next(generator())`, `Session(engine)`.
-    /// `sqlalchemy_names` are the file's names imported from SQLAlchemy / SQLModel.
     pub(crate) fn factory_call(
         &self,
         expr: &ruff_python_ast::Expr,
-        sqlalchemy_names: &[String],
+        imports: &FileImports,
     ) -> Option<FactoryMatch> {
         use ruff_python_ast::Expr;
         let Expr::Call(call) = expr else { return None };
@@ -455,15 +514,29 @@ impl ProjectIndex {
                 return None;
             };
             let gen = crate::syntax::dotted(&inner.func)?;
-            let (g, _) = self
-                .generators
-                .iter()
-                .find(|(g, _)| g.name == last_segment(&gen) && !g.is_async)?;
+            let resolved = imports.resolve(&gen);
+            let (g, _) = self.generators.iter().find(|(g, _)| {
+                !g.is_async
+                    && g.name == last_segment(&gen)
+                    && match &resolved {
+                        Resolved::Qualified(q) => same_path(q, &g.qualified),
+                        Resolved::Unbound(d) => !d.contains('.'),
+                        Resolved::SelfAttr(_) => false,
+                    }
+            })?;
             return Some(FactoryMatch {
                 callee: gen,
                 is_async: g.is_async,
                 begin_fallback: false,
+                session_begin: None,
             });
+        }
+        // The makers themselves (`sessionmaker()`) make factories, not sessions.
+        if matches!(
+            last,
+            "sessionmaker" | "async_sessionmaker" | "scoped_session" | "async_scoped_session"
+        ) {
+            return None;
         }
         if self
             .config
@@ -474,17 +547,13 @@ impl ProjectIndex {
         {
             return None;
         }
-        let dotted_call = callee.contains('.');
-        if let Some((f, _)) = self
-            .factories
-            .iter()
-            .find(|(f, _)| f.name == last && (dotted_call || !f.attribute))
-        {
-            let no_args = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
+        let no_args = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
+        if let Some(f) = self.resolve_factory(&callee, imports) {
             return Some(FactoryMatch {
                 callee,
                 is_async: f.is_async,
                 begin_fallback: f.has_begin && no_args,
+                session_begin: f.has_begin.then(|| ruff_text_size::Ranged::range(call)),
             });
         }
         let has_bind = !call.arguments.args.is_empty()
@@ -493,23 +562,61 @@ impl ProjectIndex {
                 .keywords
                 .iter()
                 .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "bind"));
-        let imported = sqlalchemy_names.iter().any(|n| n == &callee)
-            || callee.starts_with("sqlalchemy.")
-            || callee.starts_with("orm.")
-            || callee.starts_with("sqlmodel.");
-        if has_bind && imported && matches!(last, "Session" | "AsyncSession") {
+        if has_bind && imports.is_sqlalchemy(&callee) && matches!(last, "Session" | "AsyncSession")
+        {
             let is_async = last == "AsyncSession";
             return Some(FactoryMatch {
                 callee,
                 is_async,
                 begin_fallback: false,
+                session_begin: Some(ruff_text_size::Ranged::range(call)),
             });
         }
         None
     }
 
+    /// The factory a dotted callee names, after import resolution.
+    fn resolve_factory(&self, callee: &str, imports: &FileImports) -> Option<&FactoryDef> {
+        let last = last_segment(callee);
+        let named = |attribute_ok: bool| {
+            self.factories
+                .iter()
+                .map(|(f, _)| f)
+                .find(|f| f.name == last && (attribute_ok || !f.attribute))
+        };
+        match imports.resolve(callee) {
+            Resolved::SelfAttr(_) => named(true),
+            Resolved::Qualified(q) => {
+                let exact = self
+                    .factories
+                    .iter()
+                    .map(|(f, _)| f)
+                    .find(|f| !f.attribute && !f.qualified.is_empty() && same_path(&f.qualified, &q));
+                // `db.SessionLocal()` on an object of ours: an attribute factory, but only
+                // when the root is our own code, never `requests.Session()`.
+                let ours = self.tree_roots.contains(q.split('.').next().unwrap_or_default());
+                exact.or_else(|| {
+                    (ours && callee.contains('.'))
+                        .then(|| {
+                            self.factories
+                                .iter()
+                                .map(|(f, _)| f)
+                                .find(|f| f.attribute && f.name == last)
+                        })
+                        .flatten()
+                })
+            }
+            // A parameter or local object (`app_state.SessionLocal()`), or a star import.
+            Resolved::Unbound(d) => named(d.contains('.')),
+        }
+    }
+
     /// `F.begin()` on a sessionmaker factory: SQLAlchemy's own guard.
-    pub(crate) fn begin_factory(&self, expr: &ruff_python_ast::Expr) -> Option<FactoryMatch> {
+    pub(crate) fn begin_factory(
+        &self,
+        expr: &ruff_python_ast::Expr,
+        imports: &FileImports,
+    ) -> Option<FactoryMatch> {
         use ruff_python_ast::Expr;
         let Expr::Call(call) = expr else { return None };
         let Expr::Attribute(a) = &*call.func else {
@@ -519,14 +626,12 @@ impl ProjectIndex {
             return None;
         }
         let callee = crate::syntax::dotted(&a.value)?;
-        let dotted_call = callee.contains('.');
-        let (f, _) = self.factories.iter().find(|(f, _)| {
-            f.has_begin && f.name == last_segment(&callee) && (dotted_call || !f.attribute)
-        })?;
+        let f = self.resolve_factory(&callee, imports).filter(|f| f.has_begin)?;
         Some(FactoryMatch {
             callee,
             is_async: f.is_async,
             begin_fallback: true,
+            session_begin: None,
         })
     }
 
@@ -570,6 +675,7 @@ impl ProjectIndex {
         &self,
         factory: &FactoryMatch,
         file: &Path,
+        text: &str,
     ) -> Result<BlockGuard, String> {
         let chosen = if factory.is_async {
             &self.report.r#async
@@ -584,18 +690,27 @@ impl ProjectIndex {
             ));
         };
         if chosen.source == GuardSource::SqlalchemyBegin {
-            if !factory.begin_fallback {
-                return Err(format!(
-                    "no {flavour}guard in the tree and `{}` has no `.begin()`: add a guard \
-                     (`codemod guard --suggest`) or set [tool.codemod] guard",
-                    factory.callee
-                ));
+            if factory.begin_fallback {
+                return Ok(BlockGuard {
+                    expr: format!("{}.begin()", factory.callee),
+                    import: None,
+                    lifecycle: chosen.lifecycle,
+                    begin_on_session: false,
+                });
             }
-            return Ok(BlockGuard {
-                expr: format!("{}.begin()", factory.callee),
-                import: None,
-                lifecycle: chosen.lifecycle,
-            });
+            if let Some(r) = factory.session_begin {
+                return Ok(BlockGuard {
+                    expr: text[r].to_string(),
+                    import: None,
+                    lifecycle: chosen.lifecycle,
+                    begin_on_session: true,
+                });
+            }
+            return Err(format!(
+                "no {flavour}guard in the tree and `{}` is no sessionmaker: add a guard \
+                 (`codemod guard --suggest`) or set [tool.codemod] guard",
+                factory.callee
+            ));
         }
         let same_file = chosen.defined_in.as_deref().is_some_and(|d| {
             d == file
@@ -610,6 +725,7 @@ impl ProjectIndex {
                 chosen.import.clone()
             },
             lifecycle: chosen.lifecycle,
+            begin_on_session: false,
         })
     }
 

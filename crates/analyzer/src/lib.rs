@@ -12,6 +12,7 @@ pub mod source;
 mod analyze;
 mod facts;
 mod lifecycle;
+mod resolve;
 mod rewrite;
 mod rules;
 mod suggest;

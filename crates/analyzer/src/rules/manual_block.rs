@@ -152,7 +152,7 @@ fn plan(
     let creation = &site.suite[site.index];
     let guard = ctx
         .index
-        .guard_for(factory, &ctx.file.path)
+        .guard_for(factory, &ctx.file.path, ctx.text)
         .map_err(Manual)?;
     if factory.is_async && !scope.is_async {
         return manual("async session in a sync function: `async with` is not possible here");
@@ -176,7 +176,7 @@ fn plan(
     } else {
         "with"
     };
-    let header = format!("{kw} {} as {name}:", guard.expr);
+    let header = format!("{kw} {}:", guard.items(name));
     let mut rewrite = Rewrite {
         ops: vec![],
         imports: guard.import.iter().cloned().collect(),
@@ -398,7 +398,7 @@ fn check_interleaved(
                     Expr::Await(a) => &*a.value,
                     v => v,
                 };
-                ctx.index.factory_call(v, &ctx.sqlalchemy_names).is_some()
+                ctx.index.factory_call(v, &ctx.imports).is_some()
             }
         })
         .map(|(n, _)| n)

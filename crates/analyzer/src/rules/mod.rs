@@ -26,8 +26,8 @@ pub(crate) struct Ctx<'a> {
     pub text: &'a str,
     pub tokens: &'a Tokens,
     pub index: &'a ProjectIndex,
-    /// Names the file imports from SQLAlchemy / SQLModel (`Session`, `AsyncSession`).
-    pub sqlalchemy_names: Vec<String>,
+    /// What the file's names refer to (imports, local definitions).
+    pub imports: crate::resolve::FileImports,
     pub findings: Vec<Finding>,
 }
 

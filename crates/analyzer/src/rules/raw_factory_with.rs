@@ -23,7 +23,7 @@ pub(crate) fn raw_factory<'a>(
         return None;
     };
     let name = var.id.as_str();
-    let (factory, lifecycle) = if let Some(f) = ctx.index.begin_factory(&first.context_expr) {
+    let (factory, lifecycle) = if let Some(f) = ctx.index.begin_factory(&first.context_expr, &ctx.imports) {
         if w.items.len() != 1 {
             return None;
         }
@@ -31,7 +31,7 @@ pub(crate) fn raw_factory<'a>(
     } else {
         let f = ctx
             .index
-            .factory_call(&first.context_expr, &ctx.sqlalchemy_names)?;
+            .factory_call(&first.context_expr, &ctx.imports)?;
         match w.items.len() {
             1 => (f, Lifecycle::SQLALCHEMY_CLOSE_ONLY),
             2 if w.items[1].optional_vars.is_none()
@@ -82,7 +82,7 @@ fn plan(
     factory: &FactoryMatch,
     raw: Lifecycle,
 ) -> Result<(Safety, String, Rewrite), String> {
-    let guard = ctx.index.guard_for(factory, &ctx.file.path)?;
+    let guard = ctx.index.guard_for(factory, &ctx.file.path, ctx.text)?;
     if raw.commits && !guard.lifecycle.commits {
         return Err(format!(
             "`{}` does not commit; the original `.begin()` did",
@@ -125,7 +125,7 @@ fn plan(
     let mut rewrite = Rewrite {
         ops: vec![EditOp::Replace {
             range: TextRange::new(first.start(), last.end()),
-            text: format!("{} as {name}", guard.expr),
+            text: guard.items(name),
         }],
         imports: guard.import.iter().cloned().collect(),
         maybe_unused: vec![factory
