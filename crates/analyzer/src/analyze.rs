@@ -180,11 +180,7 @@ impl Walker<'_, '_> {
             Expr::Await(a) => &*a.value,
             v => v,
         };
-        let Some(factory) = self
-            .ctx
-            .index
-            .factory_call(value, &self.ctx.imports)
-        else {
+        let Some(factory) = self.ctx.index.factory_call(value, &self.ctx.imports) else {
             return;
         };
         if scope.is_guard {

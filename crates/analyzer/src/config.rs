@@ -1,6 +1,7 @@
 //! `[tool.codemod]` in `pyproject.toml`, or a `codemod.toml`: the first found walking up
 //! from the scanned path. Unknown keys and bad values are errors naming the file and key.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -29,6 +30,11 @@ pub struct Config {
     /// Path globs (relative to the config's folder) that are never scanned.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// `codemod audit` codes not reported in files matching a glob (relative to the config's
+    /// folder; a glob without `/` also matches the file name anywhere):
+    /// `per-file-ignores = { "tests/**" = ["SES002"], "legacy.py" = ["ALL"] }`.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +57,8 @@ pub struct LoadedConfig {
     /// Folder `exclude` globs are relative to.
     pub root: PathBuf,
     exclude: Option<GlobSet>,
+    /// `per-file-ignores`, compiled: the matcher and the codes it ignores.
+    per_file_ignores: Vec<(GlobSet, Vec<String>)>,
 }
 
 impl LoadedConfig {
@@ -62,6 +70,19 @@ impl LoadedConfig {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         let rel = rel.strip_prefix("./").unwrap_or(rel);
         set.is_match(rel)
+    }
+
+    /// The `per-file-ignores` codes that apply to `path` (absolute or relative to the
+    /// config's folder), in config order; may repeat.
+    pub fn ignored_codes(&self, path: &Path) -> Vec<&str> {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        let rel = rel.strip_prefix("./").unwrap_or(rel);
+        let name = rel.file_name().map(Path::new);
+        self.per_file_ignores
+            .iter()
+            .filter(|(set, _)| set.is_match(rel) || name.is_some_and(|n| set.is_match(n)))
+            .flat_map(|(_, codes)| codes.iter().map(String::as_str))
+            .collect()
     }
 
     /// Walk up from `start` to the first `codemod.toml` or `pyproject.toml` with a
@@ -174,11 +195,22 @@ impl LoadedConfig {
             }
             Some(b.build().map_err(|e| bad("exclude", e.to_string()))?)
         };
+        let mut per_file_ignores = Vec::new();
+        for (g, codes) in &config.per_file_ignores {
+            let key = "per-file-ignores";
+            let mut b = GlobSetBuilder::new();
+            b.add(Glob::new(g).map_err(|e| bad(key, e.to_string()))?);
+            let below = format!("{}/**", g.trim_end_matches('/'));
+            b.add(Glob::new(&below).map_err(|e| bad(key, e.to_string()))?);
+            let set = b.build().map_err(|e| bad(key, e.to_string()))?;
+            per_file_ignores.push((set, codes.clone()));
+        }
         Ok(LoadedConfig {
             config,
             path,
             root,
             exclude,
+            per_file_ignores,
         })
     }
 }
@@ -260,6 +292,36 @@ mod tests {
         write(dir.path(), "codemod.toml", "guard = \"get_db(\"\n");
         let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("`guard`"), "{err}");
+    }
+
+    #[test]
+    fn per_file_ignores_match_paths_and_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "codemod.toml",
+            "[per-file-ignores]\n\"tests/**\" = [\"SES002\"]\n\"conftest.py\" = [\"ALL\"]\n\"scripts\" = [\"SES001\", \"SES007\"]\n",
+        );
+        let cfg = LoadedConfig::discover(dir.path()).unwrap();
+        let root = cfg.root.clone();
+        assert_eq!(
+            cfg.ignored_codes(&root.join("tests/unit/test_a.py")),
+            ["SES002"]
+        );
+        assert_eq!(cfg.ignored_codes(&root.join("pkg/conftest.py")), ["ALL"]);
+        assert_eq!(
+            cfg.ignored_codes(&root.join("scripts/seed.py")),
+            ["SES001", "SES007"]
+        );
+        assert!(cfg.ignored_codes(&root.join("app/service.py")).is_empty());
+        // A bad glob names the key.
+        write(
+            dir.path(),
+            "codemod.toml",
+            "[per-file-ignores]\n\"a/[\" = [\"SES001\"]\n",
+        );
+        let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("per-file-ignores"), "{err}");
     }
 
     #[test]

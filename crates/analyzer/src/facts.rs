@@ -47,6 +47,32 @@ struct Collector<'a> {
     facts: &'a mut FileFacts,
 }
 
+/// The source text of what a maker or session call binds to: its first positional
+/// argument or `bind=` (`engine` in `sessionmaker(bind=engine)` and `Session(engine)`).
+pub(crate) fn bind_text(file: &SourceFile, value: &Expr) -> Option<String> {
+    let Expr::Call(call) = value else { return None };
+    let arg = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "bind"))
+            .map(|k| &k.value)
+    })?;
+    dotted(arg).or_else(|| Some(file.text[arg.range()].to_string()))
+}
+
+/// Like `bind_text` without the file: the dotted form of the bind argument, if simple.
+pub(crate) fn bind_text_of(call: &ruff_python_ast::ExprCall) -> Option<String> {
+    let arg = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "bind"))
+            .map(|k| &k.value)
+    })?;
+    dotted(arg)
+}
+
 /// What a call creates, if it is a session-maker call: (is_async, has_begin).
 fn maker_call(value: &Expr) -> Option<(bool, bool)> {
     let Expr::Call(call) = value else { return None };
@@ -151,6 +177,7 @@ impl Collector<'_> {
                 has_begin,
                 line: self.line(target),
                 qualified: String::new(),
+                bind: bind_text(self.file, value),
             });
         } else if let Some(src) = dotted(value) {
             self.facts
@@ -193,6 +220,7 @@ impl Collector<'_> {
                 .map(|r| self.file.text[r.start().to_usize()..r.end().to_usize()].to_string());
             self.facts.generators.push(GeneratorDef {
                 name: f.name.to_string(),
+                created_by: found.created_by,
                 creation,
                 is_async: f.is_async,
                 line: self.line(f.name.range),

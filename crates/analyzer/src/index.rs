@@ -38,6 +38,8 @@ pub struct FactoryDef {
     pub line: usize,
     /// `module.name` (set when the index is built; empty for attribute factories).
     pub qualified: String,
+    /// What it binds to (`engine`), as written.
+    pub bind: Option<String>,
 }
 
 /// `def get_db(): db = SessionLocal(); try: yield db finally: db.close()` (not decorated):
@@ -45,6 +47,8 @@ pub struct FactoryDef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratorDef {
     pub name: String,
+    /// Dotted callee that creates the session it yields.
+    pub created_by: String,
     /// Source text of the call that creates the session it yields (`Session(engine)`).
     pub creation: Option<String>,
     pub is_async: bool,
@@ -90,6 +94,9 @@ pub struct ChosenGuard {
     /// Module that defines it (no import needed there).
     #[serde(skip)]
     pub defined_in: Option<PathBuf>,
+    /// Name of the factory it makes its sessions from (`SessionLocal`), when known.
+    #[serde(skip)]
+    pub factory: Option<String>,
 }
 
 /// What `codemod guard` prints.
@@ -130,7 +137,9 @@ impl Import {
 pub fn module_name(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?.to_string();
     let package = package_of(path.parent().unwrap_or(Path::new("")));
-    let mut parts: Vec<String> = package.map(|p| p.split('.').map(str::to_string).collect()).unwrap_or_default();
+    let mut parts: Vec<String> = package
+        .map(|p| p.split('.').map(str::to_string).collect())
+        .unwrap_or_default();
     if stem != "__init__" {
         parts.push(stem);
     }
@@ -183,6 +192,9 @@ pub(crate) struct FactoryMatch {
     /// `with <call> as s, s.begin():` is SQLAlchemy's own guard for it (a sessionmaker
     /// called with arguments, `Session(engine)`): the call's range.
     pub session_begin: Option<ruff_text_size::TextRange>,
+    /// The factory the session really comes from (a generator's own factory for
+    /// `next(get_db())`), to check a guard makes the same kind of session.
+    pub maker: String,
 }
 
 /// A guard resolved for one block.
@@ -194,6 +206,33 @@ pub(crate) struct BlockGuard {
     /// `with <expr> as s, s.begin():` (SQLAlchemy's guard for a session called with
     /// arguments) rather than `with <expr> as s:`.
     pub begin_on_session: bool,
+    /// Why this guard and not the codebase's, when that is the case.
+    pub note: Option<String>,
+}
+
+/// SQLAlchemy's own guard for a block's factory: `F.begin()` for a sessionmaker called
+/// without arguments, `F(args) as s, s.begin()` otherwise.
+fn sqlalchemy_guard(
+    factory: &FactoryMatch,
+    text: &str,
+    note: Option<String>,
+) -> Option<BlockGuard> {
+    if factory.begin_fallback {
+        return Some(BlockGuard {
+            expr: format!("{}.begin()", factory.callee),
+            import: None,
+            lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+            begin_on_session: false,
+            note,
+        });
+    }
+    factory.session_begin.map(|r| BlockGuard {
+        expr: text[r].to_string(),
+        import: None,
+        lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+        begin_on_session: true,
+        note,
+    })
 }
 
 impl BlockGuard {
@@ -260,7 +299,12 @@ impl ProjectIndex {
                         is_async,
                         has_begin: false,
                         line: 0,
-                        qualified: if name.contains('.') { String::new() } else { name.clone() },
+                        qualified: if name.contains('.') {
+                            String::new()
+                        } else {
+                            name.clone()
+                        },
+                        bind: None,
                     },
                     config.path.clone().unwrap_or_default(),
                 ));
@@ -317,6 +361,35 @@ impl ProjectIndex {
         index
     }
 
+    /// The factory name behind a creating callee: a generator's own factory for
+    /// `get_db`, else the callee's last segment.
+    fn maker_of(&self, callee: &str) -> String {
+        let last = last_segment(callee);
+        self.generators
+            .iter()
+            .find(|(g, _)| g.name == last)
+            .map(|(g, _)| last_segment(&g.created_by).to_string())
+            .unwrap_or_else(|| last.to_string())
+    }
+
+    /// Whether the guard's factory and the block's make the same sessions: the same name, or
+    /// `Session(engine)` against a factory bound to `engine`.
+    fn same_maker(&self, guard: &str, block: &str) -> bool {
+        if guard == block {
+            return true;
+        }
+        let bind_of = |m: &str| -> Option<String> {
+            if let Some((_, rest)) = m.split_once('(') {
+                return Some(rest.trim_end_matches(')').trim().to_string());
+            }
+            self.factories
+                .iter()
+                .find(|(f, _)| f.name == m)
+                .and_then(|(f, _)| f.bind.clone())
+        };
+        matches!((bind_of(guard), bind_of(block)), (Some(a), Some(b)) if !a.is_empty() && a == b)
+    }
+
     fn is_session_creator(&self, callee: &str) -> bool {
         let last = last_segment(callee);
         matches!(last, "Session" | "AsyncSession")
@@ -360,6 +433,8 @@ impl ProjectIndex {
                         path: self.config.path.clone().unwrap_or_default(),
                     },
                     defined_in: def.map(|(_, p, _)| p.clone()),
+                    // Named in config: trusted for every block, whatever its factory.
+                    factory: None,
                 });
             }
             let _ = import_key;
@@ -433,6 +508,7 @@ impl ProjectIndex {
                         line: g.line,
                     },
                     defined_in: Some(path.clone()),
+                    factory: Some(self.maker_of(&g.created_by)),
                 });
             }
             let has_maker = self
@@ -463,6 +539,7 @@ impl ProjectIndex {
                     lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
                     source: GuardSource::SqlalchemyBegin,
                     defined_in: None,
+                    factory: None,
                 });
             }
             None
@@ -529,6 +606,7 @@ impl ProjectIndex {
                 is_async: g.is_async,
                 begin_fallback: false,
                 session_begin: None,
+                maker: self.maker_of(&g.created_by),
             });
         }
         // The makers themselves (`sessionmaker()`) make factories, not sessions.
@@ -550,6 +628,7 @@ impl ProjectIndex {
         let no_args = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
         if let Some(f) = self.resolve_factory(&callee, imports) {
             return Some(FactoryMatch {
+                maker: f.name.clone(),
                 callee,
                 is_async: f.is_async,
                 begin_fallback: f.has_begin && no_args,
@@ -566,6 +645,10 @@ impl ProjectIndex {
         {
             let is_async = last == "AsyncSession";
             return Some(FactoryMatch {
+                maker: format!(
+                    "{callee}({})",
+                    crate::facts::bind_text_of(call).unwrap_or_default()
+                ),
                 callee,
                 is_async,
                 begin_fallback: false,
@@ -587,14 +670,14 @@ impl ProjectIndex {
         match imports.resolve(callee) {
             Resolved::SelfAttr(_) => named(true),
             Resolved::Qualified(q) => {
-                let exact = self
-                    .factories
-                    .iter()
-                    .map(|(f, _)| f)
-                    .find(|f| !f.attribute && !f.qualified.is_empty() && same_path(&f.qualified, &q));
+                let exact = self.factories.iter().map(|(f, _)| f).find(|f| {
+                    !f.attribute && !f.qualified.is_empty() && same_path(&f.qualified, &q)
+                });
                 // `db.SessionLocal()` on an object of ours: an attribute factory, but only
                 // when the root is our own code, never `requests.Session()`.
-                let ours = self.tree_roots.contains(q.split('.').next().unwrap_or_default());
+                let ours = self
+                    .tree_roots
+                    .contains(q.split('.').next().unwrap_or_default());
                 exact.or_else(|| {
                     (ours && callee.contains('.'))
                         .then(|| {
@@ -626,8 +709,11 @@ impl ProjectIndex {
             return None;
         }
         let callee = crate::syntax::dotted(&a.value)?;
-        let f = self.resolve_factory(&callee, imports).filter(|f| f.has_begin)?;
+        let f = self
+            .resolve_factory(&callee, imports)
+            .filter(|f| f.has_begin)?;
         Some(FactoryMatch {
+            maker: f.name.clone(),
             callee,
             is_async: f.is_async,
             begin_fallback: true,
@@ -690,27 +776,32 @@ impl ProjectIndex {
             ));
         };
         if chosen.source == GuardSource::SqlalchemyBegin {
-            if factory.begin_fallback {
-                return Ok(BlockGuard {
-                    expr: format!("{}.begin()", factory.callee),
-                    import: None,
-                    lifecycle: chosen.lifecycle,
-                    begin_on_session: false,
+            return sqlalchemy_guard(factory, text, None).ok_or_else(|| {
+                format!(
+                    "no {flavour}guard in the tree and `{}` is no sessionmaker: add a guard \
+                     (`codemod guard --suggest`) or set [tool.codemod] guard",
+                    factory.callee
+                )
+            });
+        }
+        // The codebase's guard makes sessions from its own factory: a block on another
+        // factory (another engine, a migration's connection) keeps its own, through
+        // SQLAlchemy's guard.
+        if let Some(guard_factory) = &chosen.factory {
+            if !self.same_maker(guard_factory, &factory.maker) {
+                let note = format!(
+                    "SQLAlchemy's guard, not `{}`: that guard makes sessions from \
+                     `{guard_factory}`, this block from `{}`",
+                    chosen.expr, factory.maker
+                );
+                return sqlalchemy_guard(factory, text, Some(note.clone())).ok_or_else(|| {
+                    format!(
+                        "`{}` makes sessions from `{guard_factory}`, this block from `{}`; \
+                         set [tool.codemod] guard if they are the same",
+                        chosen.expr, factory.maker
+                    )
                 });
             }
-            if let Some(r) = factory.session_begin {
-                return Ok(BlockGuard {
-                    expr: text[r].to_string(),
-                    import: None,
-                    lifecycle: chosen.lifecycle,
-                    begin_on_session: true,
-                });
-            }
-            return Err(format!(
-                "no {flavour}guard in the tree and `{}` is no sessionmaker: add a guard \
-                 (`codemod guard --suggest`) or set [tool.codemod] guard",
-                factory.callee
-            ));
         }
         let same_file = chosen.defined_in.as_deref().is_some_and(|d| {
             d == file
@@ -726,6 +817,7 @@ impl ProjectIndex {
             },
             lifecycle: chosen.lifecycle,
             begin_on_session: false,
+            note: None,
         })
     }
 

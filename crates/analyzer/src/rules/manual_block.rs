@@ -166,6 +166,13 @@ fn plan(
     let range = block_range(site, block);
     check_refs(ctx, scope, site, block, name, range)?;
     check_interleaved(ctx, scope, site, block, name)?;
+    if let Some(line) = factory_used_inside(ctx, site, &factory.callee, range) {
+        return manual(format!(
+            "`{}` itself is used inside the block (line {line}): with a scoped session that \
+             is the block's own session, which the guard would close",
+            factory.callee
+        ));
+    }
     let taint = Taint::compute(scope.body, name);
     check_escapes(ctx, site, block, name, &taint, range)?;
     if !ctx.owns_lines(creation.range()) {
@@ -272,6 +279,9 @@ fn plan(
     }
     let _ = &removed.trailing_commit;
     let _ = removed.else_commit;
+    if let Some(note) = &guard.note {
+        safe_notes.push(note.as_str());
+    }
     if review.is_empty() {
         let mut reason = format!(
             "`{}` commits, rolls back and closes as the original did",
@@ -289,6 +299,9 @@ fn plan(
         }
         Ok((Safety::Safe, reason, rewrite))
     } else {
+        if let Some(note) = &guard.note {
+            review.push(note.clone());
+        }
         Ok((Safety::Review, join_reasons(&review), rewrite))
     }
 }
@@ -367,6 +380,53 @@ fn check_refs(
         }
     }
     Ok(())
+}
+
+/// A reference to the factory object itself (`Session.query(...)`, `Session.remove()`)
+/// inside the block, other than the creating call.
+fn factory_used_inside(ctx: &Ctx, site: &Site, callee: &str, range: TextRange) -> Option<usize> {
+    use ruff_python_ast::visitor::{walk_expr, Visitor};
+    struct Find<'c> {
+        callee: &'c str,
+        found: Vec<TextRange>,
+    }
+    impl<'a> Visitor<'a> for Find<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            // `F()` creates another session (a nested block): not a use of the proxy.
+            if let Expr::Call(c) = expr {
+                if syntax::dotted(&c.func).as_deref() == Some(self.callee) {
+                    for a in c.arguments.args.iter() {
+                        self.visit_expr(a);
+                    }
+                    for k in c.arguments.keywords.iter() {
+                        self.visit_expr(&k.value);
+                    }
+                    return;
+                }
+            }
+            if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
+                && syntax::dotted(expr).as_deref() == Some(self.callee)
+            {
+                self.found.push(expr.range());
+                return;
+            }
+            walk_expr(self, expr);
+        }
+    }
+    let creation = site.suite[site.index].range();
+    let mut f = Find {
+        callee,
+        found: vec![],
+    };
+    for s in &site.suite[site.index..] {
+        if range.contains_range(s.range()) {
+            ruff_python_ast::visitor::walk_stmt(&mut f, s);
+        }
+    }
+    f.found
+        .into_iter()
+        .find(|r| !creation.contains_range(*r))
+        .map(|r| ctx.line(r.start()))
 }
 
 /// Two sessions sharing one `try:` (or created one after the other before it) cannot become
@@ -598,6 +658,35 @@ pub(crate) fn commit_reviews(
     }
 }
 
+/// SQLAlchemy's `begin()` guards end their transaction at a commit: any commit left in the
+/// block (a checkpoint) would make the next statement fail with "Can't operate on closed
+/// transaction inside context manager".
+fn begin_form_commits(
+    ctx: &Ctx,
+    guard: &BlockGuard,
+    body: &[Stmt],
+    name: &str,
+    trailing: Option<usize>,
+) -> Check<()> {
+    if !guard.expr.ends_with(".begin()") && !guard.begin_on_session {
+        return Ok(());
+    }
+    let trailing_range = trailing.map(|k| body[k].range());
+    for r in usage::session_calls(body, name, "commit") {
+        if trailing_range.is_some_and(|t| t.contains_range(r)) {
+            continue;
+        }
+        return manual(format!(
+            "commit at line {} would close the transaction of `{}` mid-block; SQLAlchemy's \
+             `begin()` allows no checkpoint: add a guard (`codemod guard --suggest`) or split \
+             the block",
+            ctx.line(r.start()),
+            guard.expr
+        ));
+    }
+    Ok(())
+}
+
 /// Remove a statement of a suite: delete its lines, or write `pass` when it is the only
 /// statement left (an empty suite does not parse).
 pub(crate) fn remove_stmt(ctx: &Ctx, stmt: &Stmt, alone: bool, shift: &str) -> EditOp {
@@ -657,6 +746,7 @@ fn leaked(
         }
     }
     let trailing = usage::trailing_commit(work, name, taint);
+    begin_form_commits(ctx, guard, work, name, trailing)?;
     commit_reviews(
         ctx,
         guard.lifecycle.commits,
@@ -889,6 +979,7 @@ fn with_try(
     }
 
     let trailing = usage::trailing_commit(body, name, taint);
+    begin_form_commits(ctx, guard, body, name, trailing)?;
     commit_reviews(
         ctx,
         guard.lifecycle.commits,
@@ -1029,7 +1120,8 @@ fn with_try(
         ..Default::default()
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
-        ops.push(remove_stmt(ctx, &body[k], body.len() == 1, body_shift));
+        let alone = body.len() == 1 && shape.intermediates.is_empty();
+        ops.push(remove_stmt(ctx, &body[k], alone, body_shift));
         removed.trailing_commit = Some(body[k].range());
     }
     for (h, fate) in decided {

@@ -23,15 +23,15 @@ pub(crate) fn raw_factory<'a>(
         return None;
     };
     let name = var.id.as_str();
-    let (factory, lifecycle) = if let Some(f) = ctx.index.begin_factory(&first.context_expr, &ctx.imports) {
+    let (factory, lifecycle) = if let Some(f) =
+        ctx.index.begin_factory(&first.context_expr, &ctx.imports)
+    {
         if w.items.len() != 1 {
             return None;
         }
         (f, Lifecycle::SQLALCHEMY_BEGIN)
     } else {
-        let f = ctx
-            .index
-            .factory_call(&first.context_expr, &ctx.imports)?;
+        let f = ctx.index.factory_call(&first.context_expr, &ctx.imports)?;
         match w.items.len() {
             1 => (f, Lifecycle::SQLALCHEMY_CLOSE_ONLY),
             2 if w.items[1].optional_vars.is_none()
@@ -64,6 +64,7 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
             w.range(),
             Some(rewrite),
         ),
+        Err(reason) if reason.is_empty() => {}
         Err(reason) => ctx.push(
             Kind::RawFactoryWith,
             Safety::Manual,
@@ -83,6 +84,9 @@ fn plan(
     raw: Lifecycle,
 ) -> Result<(Safety, String, Rewrite), String> {
     let guard = ctx.index.guard_for(factory, &ctx.file.path, ctx.text)?;
+    if guard.note.is_some() {
+        return Err(String::new()); // another factory than the guard's: not this shape
+    }
     if raw.commits && !guard.lifecycle.commits {
         return Err(format!(
             "`{}` does not commit; the original `.begin()` did",
