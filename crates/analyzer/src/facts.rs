@@ -272,6 +272,7 @@ fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
                 } else {
                     (callee.clone(), Lifecycle::SQLALCHEMY_CLOSE_ONLY)
                 };
+                // An unusual shape inside the `with` means no derived lifecycle: not a guard.
                 let lifecycle = derive(&w.body, name).map(|mut l| {
                     l.closes = true;
                     if base.commits {
@@ -283,7 +284,7 @@ fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
                 return Some(YieldedSession {
                     created_by,
                     creation_range: Some(call.range()),
-                    lifecycle: lifecycle.or(Some(base)),
+                    lifecycle,
                 });
             }
             _ => {
@@ -327,6 +328,7 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
             commits: false,
             rollback_on: RollbackOn::Never,
             reraises: true,
+            translates: false,
             closes: false,
         });
     };
@@ -335,28 +337,37 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
         .iter()
         .chain(t.orelse.iter())
         .any(|s| syntax::is_session_call(s, name, "commit"));
+    // Handlers are tried in order: the widest one that rolls back decides what is covered;
+    // a guard that only rolls back narrow errors is not treated as one.
     let mut rollback_on = RollbackOn::Never;
     let mut reraises = true;
+    let mut translates = false;
+    let mut narrow_only = false;
     for h in &t.handlers {
         let ast::ExceptHandler::ExceptHandler(h) = h;
-        let rolls_back = h
-            .body
-            .iter()
-            .any(|s| syntax::is_session_call(s, name, "rollback"));
-        let raises = matches!(h.body.last(), Some(Stmt::Raise(_)));
-        if !raises {
-            reraises = false;
+        let rolls_back = h.body.iter().any(|s| syntax::is_session_call(s, name, "rollback"));
+        match h.body.last() {
+            Some(Stmt::Raise(r)) if r.exc.is_none() => {}
+            Some(Stmt::Raise(_)) => translates = true,
+            _ => reraises = false,
         }
         if rolls_back {
-            let on = match h.type_.as_deref().and_then(dotted).as_deref() {
-                None => RollbackOn::BaseException,
-                Some(n) if last_segment(n) == "BaseException" => RollbackOn::BaseException,
-                Some(n) if last_segment(n) == "Exception" => RollbackOn::Exception,
-                // A guard that rolls back only on some errors is not treated as one.
-                Some(_) => return None,
-            };
-            rollback_on = on;
+            match h.type_.as_deref().and_then(dotted).as_deref() {
+                None => rollback_on = RollbackOn::BaseException,
+                Some(n) if last_segment(n) == "BaseException" => {
+                    rollback_on = RollbackOn::BaseException
+                }
+                Some(n) if last_segment(n) == "Exception" => {
+                    if rollback_on == RollbackOn::Never {
+                        rollback_on = RollbackOn::Exception;
+                    }
+                }
+                Some(_) => narrow_only = true,
+            }
         }
+    }
+    if narrow_only && rollback_on == RollbackOn::Never {
+        return None;
     }
     let closes = t
         .finalbody
@@ -366,6 +377,7 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
         commits,
         rollback_on,
         reraises,
+        translates,
         closes,
     })
 }

@@ -250,6 +250,7 @@ const STANDARD_GUARD: Lifecycle = Lifecycle {
     commits: true,
     rollback_on: crate::lifecycle::RollbackOn::Exception,
     reraises: true,
+    translates: false,
     closes: true,
 };
 

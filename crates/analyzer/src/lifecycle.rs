@@ -21,6 +21,8 @@ pub struct Lifecycle {
     pub rollback_on: RollbackOn,
     /// Re-raises the exception after rolling back (a guard that swallows is not a guard).
     pub reraises: bool,
+    /// Some handler raises another exception instead (`raise AppError(...) from e`).
+    pub translates: bool,
     /// Closes the session on every path.
     pub closes: bool,
 }
@@ -31,6 +33,7 @@ impl Lifecycle {
         commits: true,
         rollback_on: RollbackOn::BaseException,
         reraises: true,
+        translates: false,
         closes: true,
     };
     /// `with SessionLocal() as s:`: only closes.
@@ -38,6 +41,7 @@ impl Lifecycle {
         commits: false,
         rollback_on: RollbackOn::Never,
         reraises: true,
+        translates: false,
         closes: true,
     };
 
@@ -57,11 +61,16 @@ impl Lifecycle {
             RollbackOn::Exception => "rolls back on Exception",
             RollbackOn::BaseException => "rolls back on any exception (BaseException)",
         };
+        let translate = if self.translates {
+            ", re-raises errors as another exception"
+        } else {
+            ""
+        };
         let close = if self.closes {
             "always closes"
         } else {
             "does not close"
         };
-        format!("{commit}, {rollback}, {close}")
+        format!("{commit}, {rollback}{translate}, {close}")
     }
 }

@@ -190,6 +190,13 @@ fn plan(
         maybe_unused: vec![root_name(&factory.callee)],
     };
     let mut review = vec![];
+    if guard.lifecycle.translates {
+        review.push(format!(
+            "`{}` re-raises errors as another exception type, so callers see a different \
+             exception",
+            guard.expr
+        ));
+    }
     let removed = match block {
         Block::Leaked { last } => leaked(
             ctx,

@@ -112,6 +112,13 @@ fn plan(
     let taint = Taint::compute(scope.body, name);
     let trailing = usage::trailing_commit(&w.body, name, &taint);
     let mut review = vec![];
+    if guard.lifecycle.translates {
+        review.push(format!(
+            "`{}` re-raises errors as another exception type, so callers see a different \
+             exception",
+            guard.expr
+        ));
+    }
     if !raw.commits {
         commit_reviews(
             ctx,

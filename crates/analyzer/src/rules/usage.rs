@@ -445,10 +445,7 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                     let on_session =
                         matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.session);
                     if on_session && method == "execute" {
-                        let select = c.arguments.args.first().is_some_and(|arg| {
-                            matches!(arg, Expr::Call(inner)
-                                if dotted(&inner.func).is_some_and(|d| last_segment(&d) == "select"))
-                        });
+                        let select = c.arguments.args.first().is_some_and(is_select);
                         if !select {
                             self.ok = false;
                             return;
@@ -522,6 +519,26 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
         r.visit_stmt(s);
     }
     r.ok
+}
+
+/// `select(...)`, `"SELECT ..."`, `text("select ...")`: a statement that only reads.
+fn is_select(arg: &Expr) -> bool {
+    let starts_with_select = |s: &str| {
+        s.trim_start()
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+    };
+    match arg {
+        Expr::StringLiteral(s) => starts_with_select(s.value.to_str()),
+        Expr::Call(inner) => match dotted(&inner.func).as_deref().map(last_segment) {
+            Some("select") => true,
+            Some("text") => inner.arguments.args.first().is_some_and(
+                |a| matches!(a, Expr::StringLiteral(s) if starts_with_select(s.value.to_str())),
+            ),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn is_plain_target(t: &Expr) -> bool {
