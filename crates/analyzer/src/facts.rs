@@ -345,7 +345,10 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
     let mut narrow_only = false;
     for h in &t.handlers {
         let ast::ExceptHandler::ExceptHandler(h) = h;
-        let rolls_back = h.body.iter().any(|s| syntax::is_session_call(s, name, "rollback"));
+        let rolls_back = h
+            .body
+            .iter()
+            .any(|s| syntax::is_session_call(s, name, "rollback"));
         match h.body.last() {
             Some(Stmt::Raise(r)) if r.exc.is_none() => {}
             Some(Stmt::Raise(_)) => translates = true,

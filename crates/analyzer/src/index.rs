@@ -610,13 +610,6 @@ impl ProjectIndex {
                 maker: self.maker_of(&g.created_by),
             });
         }
-        // The makers themselves (`sessionmaker()`) make factories, not sessions.
-        if matches!(
-            last,
-            "sessionmaker" | "async_sessionmaker" | "scoped_session" | "async_scoped_session"
-        ) {
-            return None;
-        }
         if self
             .config
             .config
@@ -635,6 +628,13 @@ impl ProjectIndex {
                 begin_fallback: f.has_begin && no_args,
                 session_begin: f.has_begin.then(|| ruff_text_size::Ranged::range(call)),
             });
+        }
+        // The makers themselves (`sessionmaker()`) make factories, not sessions.
+        if matches!(
+            last,
+            "sessionmaker" | "async_sessionmaker" | "scoped_session" | "async_scoped_session"
+        ) {
+            return None;
         }
         let has_bind = !call.arguments.args.is_empty()
             || call

@@ -150,6 +150,14 @@ fn plan(
     factory: &FactoryMatch,
 ) -> Check<(Safety, String, Rewrite)> {
     let creation = &site.suite[site.index];
+    let range = block_range(site, block);
+    if let Some(line) = factory_used_inside(ctx, site, &factory.callee, range) {
+        return manual(format!(
+            "`{}` itself is used inside the block (line {line}): with a scoped session that \
+             is the block's own session, which the guard would close",
+            factory.callee
+        ));
+    }
     let guard = ctx
         .index
         .guard_for(factory, &ctx.file.path, ctx.text)
@@ -163,16 +171,8 @@ fn plan(
             guard.expr
         ));
     }
-    let range = block_range(site, block);
     check_refs(ctx, scope, site, block, name, range)?;
     check_interleaved(ctx, scope, site, block, name)?;
-    if let Some(line) = factory_used_inside(ctx, site, &factory.callee, range) {
-        return manual(format!(
-            "`{}` itself is used inside the block (line {line}): with a scoped session that \
-             is the block's own session, which the guard would close",
-            factory.callee
-        ));
-    }
     let taint = Taint::compute(scope.body, name);
     check_escapes(ctx, site, block, name, &taint, range)?;
     if !ctx.owns_lines(creation.range()) {
