@@ -159,7 +159,12 @@ fn package_of(dir: &Path) -> Option<String> {
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
         return hit;
     }
-    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    // Walked paths are absolute already; only relative ones need the file system.
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+    };
     let answer = if abs.join("__init__.py").is_file() {
         let name = abs.file_name().and_then(|n| n.to_str()).map(str::to_string);
         match (name, abs.parent()) {
@@ -804,11 +809,8 @@ impl ProjectIndex {
                 });
             }
         }
-        let same_file = chosen.defined_in.as_deref().is_some_and(|d| {
-            d == file
-                || std::fs::canonicalize(d).ok() == std::fs::canonicalize(file).ok()
-                    && std::fs::canonicalize(d).is_ok()
-        });
+        // Both paths come from the same walk (or the same test tree): plain equality.
+        let same_file = chosen.defined_in.as_deref().is_some_and(|d| d == file);
         Ok(BlockGuard {
             expr: chosen.expr.clone(),
             import: if same_file {

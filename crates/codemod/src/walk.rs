@@ -53,10 +53,15 @@ pub fn canonical_dir(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
 }
 
+/// The canonical current folder, looked up once: `display` runs for every file.
 fn current_dir() -> Option<PathBuf> {
-    std::env::current_dir()
-        .ok()
-        .and_then(|d| std::fs::canonicalize(d).ok())
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok())
+    })
+    .clone()
 }
 
 /// How a path is shown: relative to the current folder when below it.
