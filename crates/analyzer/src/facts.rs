@@ -37,14 +37,21 @@ pub fn collect_facts(
     let mut c = Collector {
         file,
         facts: &mut facts,
+        wrapped: vec![],
     };
     c.suite(&parsed.syntax().body, None);
+    let wrapped = std::mem::take(&mut c.wrapped);
+    for (name, function, line) in wrapped {
+        c.wrapped_guard(&parsed.syntax().body, &name, &function, line);
+    }
     facts
 }
 
 struct Collector<'a> {
     file: &'a SourceFile,
     facts: &'a mut FileFacts,
+    /// `get_db = contextmanager(get_session)`: (bound name, wrapped function, line).
+    wrapped: Vec<(String, String, usize)>,
 }
 
 /// The source text of what a maker or session call binds to: its first positional
@@ -183,7 +190,42 @@ impl Collector<'_> {
             self.facts
                 .aliases
                 .push((name, attribute, last_segment(&src).to_string()));
+        } else if let Expr::Call(call) = value {
+            let wraps = dotted(&call.func).is_some_and(|d| {
+                matches!(last_segment(&d), "contextmanager" | "asynccontextmanager")
+            });
+            if let (true, Some(Expr::Name(f)), false) =
+                (wraps, call.arguments.args.first(), attribute)
+            {
+                let line = self.line(target);
+                self.wrapped.push((name, f.id.to_string(), line));
+            }
         }
+    }
+
+    /// `get_db = contextmanager(get_session)`: a guard named `get_db` with the lifecycle
+    /// of the generator it wraps.
+    fn wrapped_guard(&mut self, body: &[Stmt], name: &str, function: &str, line: usize) {
+        let Some(f) = body.iter().find_map(|s| match s {
+            Stmt::FunctionDef(f) if f.name.as_str() == function => Some(f),
+            _ => None,
+        }) else {
+            return;
+        };
+        let Some(found) = yielded_session(&f.body) else {
+            return;
+        };
+        let Some(lifecycle) = found.lifecycle else {
+            return;
+        };
+        self.facts.guards.push(GuardDef {
+            name: name.to_string(),
+            created_by: found.created_by,
+            class: None,
+            is_async: f.is_async,
+            lifecycle,
+            line,
+        });
     }
 
     fn function(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>) {

@@ -370,7 +370,8 @@ fn check_refs(
         if !range.contains_range(r.range) {
             if r.range.start() < range.start() {
                 return manual(format!(
-                    "`{name}` is also assigned before the session is created (line {line})"
+                    "`{name}` already has a value before the session is created (line {line}): \
+                     a parameter or an earlier assignment"
                 ));
             }
             let nested = !std::ptr::eq(site.suite.as_ptr(), scope.body.as_ptr());

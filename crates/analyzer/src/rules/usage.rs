@@ -375,6 +375,70 @@ pub fn session_calls(stmts: &[Stmt], session: &str, method: &str) -> Vec<TextRan
     c.found
 }
 
+/// Methods of loaded objects and results that only read (queries, results, conversions).
+const READS: &[&str] = &[
+    "to_dict",
+    "dict",
+    "model_dump",
+    "model_dump_json",
+    "json",
+    "isoformat",
+    "keys",
+    "values",
+    "items",
+    "get",
+    "fetchone",
+    "fetchall",
+    "fetchmany",
+    "first",
+    "all",
+    "one",
+    "one_or_none",
+    "scalar",
+    "scalar_one",
+    "scalar_one_or_none",
+    "scalars",
+    "mappings",
+    "count",
+    "filter",
+    "filter_by",
+    "where",
+    "order_by",
+    "limit",
+    "offset",
+    "join",
+    "outerjoin",
+    "options",
+    "group_by",
+    "having",
+    "distinct",
+    "unique",
+    "tuples",
+    "columns",
+    "select_from",
+    "with_entities",
+    "params",
+    "execution_options",
+    "subquery",
+    "exists",
+    "label",
+    "in_",
+    "like",
+    "ilike",
+    "is_",
+    "is_not",
+    "isnot",
+    "desc",
+    "asc",
+    "startswith",
+    "endswith",
+    "lower",
+    "upper",
+    "strip",
+    "split",
+    "format",
+];
+
 /// Methods that write, whoever they are called on.
 const WRITES: &[&str] = &[
     "add",
@@ -454,21 +518,7 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                     // A method of a loaded object may change it (unless it only converts).
                     let on_loaded = !on_session
                         && matches!(&*a.value, Expr::Name(n) if self.watched.contains(&n.id.as_str()));
-                    if on_loaded
-                        && !matches!(
-                            method,
-                            "to_dict"
-                                | "dict"
-                                | "model_dump"
-                                | "model_dump_json"
-                                | "json"
-                                | "isoformat"
-                                | "keys"
-                                | "values"
-                                | "items"
-                                | "get"
-                        )
-                    {
+                    if on_loaded && !READS.contains(&method) {
                         self.ok = false;
                         return;
                     }
