@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// All of them drive SQLAlchemy sessions by hand somewhere (commit/rollback/close
 /// around a `Session()` or `settings.Session()`).
-/// apache-superset 3.x and ckan 2.10 only ship sdists for these versions.
+/// apache-superset 3.x and ckan 2.10 only ship sdists for these versions. open-webui (a
+/// FastAPI app with `get_db = contextmanager(get_session)`) and arize-phoenix (async
+/// sessions) are applications rather than libraries.
 const DEFAULT_PACKAGES: &[&str] = &[
     "apache-airflow==1.10.15",
     "mlflow==2.9.2",
@@ -31,6 +33,9 @@ const DEFAULT_PACKAGES: &[&str] = &[
     "SQLAlchemy-Utils==0.41.1",
     "apache-superset==3.1.3",
     "ckan==2.10.4",
+    "apache-airflow==2.7.3",
+    "open-webui==0.3.32",
+    "arize-phoenix==4.0.0",
 ];
 
 const DEFAULT_RUFF: &str = "0.8.6";
