@@ -362,7 +362,7 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
     let is_yield = |s: &Stmt| matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::Yield(_)));
     // A bare `yield s` without try: nothing is committed, rolled back or closed here.
     let try_stmt = all.iter().find_map(|s| match s {
-        Stmt::Try(t) if t.body.iter().any(|b| is_yield(b)) => Some(t),
+        Stmt::Try(t) if t.body.iter().any(&is_yield) => Some(t),
         _ => None,
     });
     let Some(t) = try_stmt else {

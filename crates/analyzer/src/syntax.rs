@@ -21,7 +21,7 @@ pub fn last_segment(dotted: &str) -> &str {
 }
 
 /// The call inside `stmt` when it is `x.method(...)` or `await x.method(...)` as a statement.
-pub fn method_call_stmt<'a>(stmt: &'a Stmt) -> Option<(&'a str, &'a str)> {
+pub fn method_call_stmt(stmt: &Stmt) -> Option<(&str, &str)> {
     let Stmt::Expr(e) = stmt else { return None };
     method_call_expr(&e.value)
 }

@@ -11,8 +11,15 @@ pub struct Edit {
     pub text: String,
 }
 
-/// Lower one rewrite's operations to byte edits on `text`.
-pub fn lower(text: &str, tokens: &Tokens, newline: &str, ops: &[EditOp]) -> Vec<Edit> {
+/// Lower one rewrite's operations to byte edits on `text`. `strings` are the file's
+/// multi-line string spans (computed once per text, shared by all its rewrites).
+pub fn lower(
+    text: &str,
+    tokens: &Tokens,
+    strings: &StringSpans,
+    newline: &str,
+    ops: &[EditOp],
+) -> Vec<Edit> {
     let mut edits = vec![];
     // Whole-line deletions first: indentation is never added to a line that goes away.
     let mut deleted: Vec<TextRange> = vec![];
@@ -26,8 +33,8 @@ pub fn lower(text: &str, tokens: &Tokens, newline: &str, ops: &[EditOp]) -> Vec<
             let end = line_end_incl(text, range.end());
             let full = TextRange::new(start, end);
             let mut kept = String::new();
-            for tok in tokens.in_range(widen_to_tokens(tokens, full)) {
-                if tok.kind() == TokenKind::Comment && full.contains_range(tok.range()) {
+            for tok in tokens_within(tokens, full) {
+                if tok.kind() == TokenKind::Comment {
                     kept.push_str(comment_indent);
                     kept.push_str(&text[tok.range()]);
                     kept.push_str(newline);
@@ -51,14 +58,13 @@ pub fn lower(text: &str, tokens: &Tokens, newline: &str, ops: &[EditOp]) -> Vec<
                 text: new.replace('\n', newline),
             }),
             EditOp::Indent { range, unit } => {
-                let strings = multiline_strings(tokens, *range);
                 for at in line_starts_in(text, *range) {
                     let rest = &text[at.to_usize()..];
                     let line = rest.split('\n').next().unwrap_or("");
                     if line.trim().is_empty() {
                         continue;
                     }
-                    if strings.iter().any(|s| s.start() < at && at < s.end()) {
+                    if strings.contains(at) {
                         continue;
                     }
                     if deleted.iter().any(|d| d.start() <= at && at < d.end()) {
@@ -76,62 +82,53 @@ pub fn lower(text: &str, tokens: &Tokens, newline: &str, ops: &[EditOp]) -> Vec<
     edits
 }
 
-/// Token ranges of strings (and f/t-string middles) that span lines within `range`.
-fn multiline_strings(tokens: &Tokens, range: TextRange) -> Vec<TextRange> {
-    tokens
-        .iter()
-        .filter(|t| {
-            matches!(
-                t.kind(),
-                TokenKind::String
-                    | TokenKind::FStringMiddle
-                    | TokenKind::TStringMiddle
-                    | TokenKind::FStringStart
-                    | TokenKind::TStringStart
-            ) && t.range().intersect(range).is_some()
-        })
-        .map(|t| t.range())
-        .chain(fstring_spans(tokens, range))
-        .collect()
-}
+/// Spans of the file's strings that cover more than one line: whole f-/t-strings and
+/// triple-quoted or backslash-continued strings. A line starting inside one is string
+/// content and must keep its bytes.
+pub struct StringSpans(Vec<TextRange>);
 
-/// Whole f-strings (start to end token), so lines inside their literal parts are skipped.
-fn fstring_spans(tokens: &Tokens, range: TextRange) -> Vec<TextRange> {
-    let mut spans = vec![];
-    let mut stack: Vec<TextSize> = vec![];
-    for t in tokens.iter() {
-        match t.kind() {
-            TokenKind::FStringStart | TokenKind::TStringStart => stack.push(t.start()),
-            TokenKind::FStringEnd | TokenKind::TStringEnd => {
-                if let Some(s) = stack.pop() {
-                    let r = TextRange::new(s, t.end());
-                    if r.intersect(range).is_some() && stack.is_empty() {
-                        spans.push(r);
+impl StringSpans {
+    pub fn new(tokens: &Tokens) -> StringSpans {
+        let mut spans = vec![];
+        let mut open: Vec<TextSize> = vec![];
+        for t in tokens.iter() {
+            match t.kind() {
+                // Strings inside an f-string's replacement fields lie in its span.
+                TokenKind::String if open.is_empty() => spans.push(t.range()),
+                TokenKind::FStringStart | TokenKind::TStringStart => open.push(t.start()),
+                TokenKind::FStringEnd | TokenKind::TStringEnd => {
+                    if let Some(start) = open.pop() {
+                        // Nested f-strings lie inside the outermost one.
+                        if open.is_empty() {
+                            spans.push(TextRange::new(start, t.end()));
+                        }
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        spans.sort_by_key(|r| r.start());
+        StringSpans(spans)
     }
-    spans
+
+    /// Whether `at` lies strictly inside a string.
+    pub fn contains(&self, at: TextSize) -> bool {
+        let i = self.0.partition_point(|r| r.start() < at);
+        // The candidate is the last span starting before `at`.
+        i > 0 && self.0[i - 1].end() > at
+    }
 }
 
-/// Tokens fully inside may start before a line start only for multi-line tokens; widen the
-/// search so `in_range` (which wants token boundaries) does not panic.
-fn widen_to_tokens(tokens: &Tokens, r: TextRange) -> TextRange {
-    let first = tokens
+/// The tokens that lie wholly inside `r` (binary search: the file may be large).
+fn tokens_within(
+    tokens: &Tokens,
+    r: TextRange,
+) -> impl Iterator<Item = &ruff_python_ast::token::Token> {
+    let first = tokens.partition_point(|t| t.start() < r.start());
+    tokens[first..]
         .iter()
-        .find(|t| t.end() > r.start())
-        .map(|t| t.start());
-    let last = tokens
-        .iter()
-        .rev()
-        .find(|t| t.start() < r.end())
-        .map(|t| t.end());
-    match (first, last) {
-        (Some(a), Some(b)) if a <= b => TextRange::new(a.min(r.start()).max(a), b),
-        _ => TextRange::empty(r.start()),
-    }
+        .take_while(move |t| t.start() < r.end())
+        .filter(move |t| r.contains_range(t.range()))
 }
 
 fn line_starts_in(text: &str, range: TextRange) -> Vec<TextSize> {

@@ -80,7 +80,20 @@ impl FilePlan {
         if !self.is_changed() {
             return String::new();
         }
-        let diff = similar::TextDiff::from_lines(self.file.text.as_str(), self.rewritten.as_str());
+        // With the BOM on both sides, a patch of a file's first line applies byte for byte.
+        let bom = if self.file.bom { "\u{feff}" } else { "" };
+        let old = format!("{bom}{}", self.file.text);
+        let new = format!("{bom}{}", self.rewritten);
+        // Myers is O(N·D): for very large files use Patience, which stays fast and is just
+        // as deterministic (a deadline would make patches depend on the machine).
+        let algorithm = if old.len() > 1 << 20 {
+            similar::Algorithm::Patience
+        } else {
+            similar::Algorithm::Myers
+        };
+        let diff = similar::TextDiff::configure()
+            .algorithm(algorithm)
+            .diff_lines(old.as_str(), new.as_str());
         diff.unified_diff()
             .context_radius(3)
             .header(&format!("a/{display_path}"), &format!("b/{display_path}"))
@@ -103,6 +116,17 @@ pub fn plan_file(
     index: &ProjectIndex,
     selection: Selection,
 ) -> Result<FilePlan, PlanError> {
+    plan_file_selected(file, index, selection, |_| true)
+}
+
+/// Like `plan_file`, applying only the rewrites whose finding `keep` accepts (the others are
+/// reported, not applied): `apply -i` and reviewers choosing rewrite by rewrite.
+pub fn plan_file_selected(
+    file: SourceFile,
+    index: &ProjectIndex,
+    selection: Selection,
+    keep: impl Fn(&PlannedFinding) -> bool,
+) -> Result<FilePlan, PlanError> {
     let parsed = analyzer::parse(&file)?;
     let original = analyzer::analyze(&file, &parsed, index);
     drop(parsed);
@@ -119,7 +143,7 @@ pub fn plan_file(
         })
         .collect();
     let mut pending: Vec<usize> = (0..original.len())
-        .filter(|&i| selection.allows(&original[i]))
+        .filter(|&i| selection.allows(&original[i]) && keep(&planned[i]))
         .collect();
     let mut text = file.text.clone();
     // Maps from each round's text back to the previous one, newest last.
@@ -139,7 +163,16 @@ pub fn plan_file(
         } else {
             analyzer::analyze(&current, &parsed, index)
         };
-        // Match this round's rewrites to the original findings they continue.
+        // Match this round's rewrites to the original findings they continue (by kind and
+        // original line; a map keeps files with thousands of blocks linear).
+        let mut by_line: std::collections::HashMap<(Kind, usize), Vec<usize>> =
+            std::collections::HashMap::new();
+        for &i in &pending {
+            by_line
+                .entry((original[i].kind, original[i].line))
+                .or_default()
+                .push(i);
+        }
         let mut candidates: Vec<(usize, &Finding, TextRange)> = vec![];
         for f in findings.iter().filter(|f| selection.allows(f)) {
             let mut at = f.range.start();
@@ -147,33 +180,29 @@ pub fn plan_file(
                 at = m.back(at);
             }
             let line = file.line_of(at);
-            let Some(pos) = pending
-                .iter()
-                .position(|&i| original[i].kind == f.kind && original[i].line == line)
-            else {
+            let Some(slot) = by_line.get_mut(&(f.kind, line)) else {
                 continue;
             };
+            let Some(i) = slot.pop() else { continue };
             let Some(hull) = hull(f) else { continue };
-            candidates.push((pending[pos], f, hull));
+            candidates.push((i, f, hull));
         }
+        // Outermost first; a rewrite overlapping a chosen one waits for the next round.
         candidates.sort_by_key(|(_, _, h)| (h.start(), std::cmp::Reverse(h.end())));
         let mut chosen: Vec<(usize, &Finding)> = vec![];
-        let mut taken: Vec<TextRange> = vec![];
+        let mut taken_end = TextSize::default();
         for (i, f, h) in candidates {
-            if taken.iter().any(|t| {
-                t.intersect(h).is_some_and(|x| !x.is_empty())
-                    || t.contains_range(h)
-                    || h.contains_range(*t)
-            }) {
+            if !chosen.is_empty() && h.start() < taken_end {
                 continue;
             }
-            taken.push(h);
+            taken_end = h.end();
             chosen.push((i, f));
         }
         if chosen.is_empty() {
             break;
         }
         let mut edits = vec![];
+        let strings = edit::StringSpans::new(parsed.tokens());
         for (_, f) in &chosen {
             let rw = f
                 .rewrite
@@ -182,6 +211,7 @@ pub fn plan_file(
             edits.extend(edit::lower(
                 &current.text,
                 parsed.tokens(),
+                &strings,
                 current.newline,
                 &rw.ops,
             ));
@@ -195,12 +225,28 @@ pub fn plan_file(
         edits_for_map.clear();
         let mut next_text = next;
         // Imports: add what the rewrites need, then drop what they left unused.
+        // Each distinct import / name once per round: a file with thousands of blocks
+        // would otherwise re-parse the whole text per block (quadratic; faults.rs).
+        let mut round_imports: Vec<&analyzer::Import> = vec![];
+        let mut round_unused: Vec<&String> = vec![];
         for (_, f) in &chosen {
             let rw = f
                 .rewrite
                 .as_ref()
                 .expect("allowed findings carry a rewrite");
             for imp in &rw.imports {
+                if !round_imports.contains(&imp) {
+                    round_imports.push(imp);
+                }
+            }
+            for name in &rw.maybe_unused {
+                if !round_unused.contains(&name) {
+                    round_unused.push(name);
+                }
+            }
+        }
+        {
+            for imp in round_imports {
                 let p = analyzer::parse_text(&next_text)
                     .map_err(|e| internal_at(original[chosen[0].0].line, e))?;
                 let mut es = imports::add(&next_text, &p, imp, current.newline);
@@ -216,12 +262,8 @@ pub fn plan_file(
             }
         }
         let before = analyzer::parse(&current).map_err(|e| internal(&planned, &pending, e))?;
-        for (_, f) in &chosen {
-            let rw = f
-                .rewrite
-                .as_ref()
-                .expect("allowed findings carry a rewrite");
-            for name in &rw.maybe_unused {
+        {
+            for name in round_unused {
                 if imports::uses(&current.text, &before, name) == 0 {
                     continue; // unused before the rewrite: not ours to touch
                 }
@@ -242,11 +284,17 @@ pub fn plan_file(
                 }
             }
         }
-        analyzer::parse_text(&next_text).map_err(|e| internal_at(original[chosen[0].0].line, e))?;
-        for (i, _) in &chosen {
-            planned[*i].applied = true;
-            pending.retain(|p| p != i);
+        // Test-only fault hook (crates/codemod/tests/faults.rs): make our own output
+        // unparsable so the refusal path of the verification below can be exercised.
+        if corrupt_rewrite_for_tests() {
+            next_text.push_str("(\n");
         }
+        analyzer::parse_text(&next_text).map_err(|e| internal_at(original[chosen[0].0].line, e))?;
+        let done: std::collections::HashSet<usize> = chosen.iter().map(|(i, _)| *i).collect();
+        for i in &done {
+            planned[*i].applied = true;
+        }
+        pending.retain(|p| !done.contains(p));
         text = next_text;
     }
     Ok(FilePlan {
@@ -284,4 +332,11 @@ fn internal_at(line: usize, e: InputError) -> PlanError {
         line,
         message: e.to_string(),
     }
+}
+
+/// Test-only: `CODEMOD_TEST_CORRUPT_REWRITE=1` appends an unbalanced `(` to every round's
+/// output before it is verified, so the "our rewrite does not parse" path can be tested
+/// end to end. Read only when a rewrite is about to be verified; never set in normal use.
+fn corrupt_rewrite_for_tests() -> bool {
+    std::env::var_os("CODEMOD_TEST_CORRUPT_REWRITE").is_some_and(|v| v == "1")
 }

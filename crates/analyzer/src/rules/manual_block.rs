@@ -35,7 +35,7 @@ fn manual<T>(msg: impl Into<String>) -> Check<T> {
 
 pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factory: FactoryMatch) {
     let creation = &site.suite[site.index];
-    let block = Block::find(ctx, &site, name);
+    let block = Block::find(ctx, scope, &site, name);
     let kind = if factory.is_async {
         Kind::AsyncWithoutContextManager
     } else if block.managing_try().is_some() {
@@ -76,11 +76,11 @@ fn clauses_mention(t: &StmtTry, name: &str) -> bool {
     handler_mentions
         || !RefCollector::in_stmts(name, &t.finalbody).is_empty()
         || !RefCollector::in_stmts(name, &t.orelse).is_empty()
-        || usage::session_calls(&t.body, name, "commit").len() > 0
+        || !usage::session_calls(&t.body, name, "commit").is_empty()
 }
 
 impl<'a> Block<'a> {
-    fn find(ctx: &Ctx, site: &Site<'a>, name: &str) -> Block<'a> {
+    fn find(ctx: &Ctx, scope: &Scope, site: &Site<'a>, name: &str) -> Block<'a> {
         if let Some((t, outer, pos)) = site.parent_try {
             if clauses_mention(t, name)
                 && (t.handlers.iter().any(|h| {
@@ -115,9 +115,22 @@ impl<'a> Block<'a> {
             }
         }
         let _ = ctx;
-        let last = rest
+        // The block runs to the last statement that uses the session or what was loaded
+        // through it: reading `item.id` after the guard closed (and expired) it would fail.
+        let taint = Taint::compute(scope.body, name);
+        let mut watched: Vec<&str> = vec![name];
+        watched.extend(taint.loaded.iter().map(String::as_str));
+        watched.extend(taint.holders.iter().map(String::as_str));
+        let uses_session = rest
             .iter()
-            .rposition(|s| !RefCollector::in_stmt(name, s).is_empty())
+            .rposition(|s| !RefCollector::in_stmt(name, s).is_empty());
+        let last = uses_session
+            .map(|p| {
+                rest.iter()
+                    .rposition(|s| usage::stmt_mentions_any(s, &watched))
+                    .unwrap_or(p)
+                    .max(p)
+            })
             .map_or(site.index, |p| site.index + 1 + p);
         Block::Leaked { last }
     }
@@ -1037,6 +1050,22 @@ fn with_try(
              original left the transaction open"
                 .into(),
         );
+    }
+    // The `with` now sits inside the `try:`: an error opening or closing the session (the
+    // original raised it past the handlers) reaches them. Harmless when every kept handler
+    // re-raises it unchanged.
+    if later_kept {
+        let changes_errors = decided.iter().find(|(h, fate)| {
+            matches!(fate, HandlerFate::Keep { .. })
+                && !matches!(h.body.last(), Some(Stmt::Raise(r)) if r.exc.is_none())
+        });
+        if let Some((h, _)) = changes_errors {
+            review.push(format!(
+                "an error opening or closing the session now reaches the handler at line {} \
+                 (it used to propagate past the `try:`)",
+                ctx.line(h.start())
+            ));
+        }
     }
     if kept && !shape.intermediates.is_empty() {
         let a = ctx.line(shape.intermediates[0].start());
