@@ -2,62 +2,31 @@
 //! class and reason, then the diff); every rewrite re-parses and a second plan over the
 //! result plans nothing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use analyzer::{LoadedConfig, ProjectIndex, SourceFile};
+use analyzer::{ProjectIndex, SourceFile};
+use common::{build_index, py_files, root};
 use rewriter::{plan_file, FilePlan, Selection};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn py_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "py") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Pass 1 over `files` plus pass 2 over each of `targets`.
 /// A file's plan, or why it was skipped.
 type Planned = Result<FilePlan, String>;
 
 fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<Planned> {
-    let config = LoadedConfig::discover(config_dir).unwrap();
-    let facts = files
-        .iter()
-        .filter_map(|p| {
-            let f = SourceFile::read(p).ok()?;
-            let parsed = analyzer::parse(&f).ok()?;
-            Some(analyzer::collect_facts(
-                &f,
-                &parsed,
-                analyzer::module_name(p),
-            ))
-        })
-        .collect();
-    let index = ProjectIndex::build(config, facts);
+    let index = build_index(config_dir, files);
     targets
         .iter()
-        .filter_map(|p| {
+        .map(|p| {
             let f = SourceFile::read(p).unwrap();
             if let Some(why) = analyzer::skip_reason(&f.text) {
-                return Some(Err(format!("skipped: {why}")));
+                return Err(format!("skipped: {why}"));
             }
             let plan = plan_file(f, &index, Selection::SafeAndReview)
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             check_idempotent(&index, &plan);
-            Some(Ok(plan))
+            Ok(plan)
         })
         .collect()
 }
@@ -171,7 +140,11 @@ fn single_file_cases() {
     );
     for case in names {
         let stem = case.file_stem().unwrap().to_string_lossy().to_string();
-        let plans = plan_tree(&dir, &[fixture.clone(), case.clone()], &[case.clone()]);
+        let plans = plan_tree(
+            &dir,
+            &[fixture.clone(), case.clone()],
+            std::slice::from_ref(&case),
+        );
         snapshot(&stem, &render(&plans, &dir));
     }
 }

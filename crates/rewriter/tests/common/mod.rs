@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests: the repository root, the Python files of a
+//! tree, and the project index built the way the CLI builds it (pass 1 over every file).
+
+use std::path::{Path, PathBuf};
+
+use analyzer::{LoadedConfig, ProjectIndex, SourceFile};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every `.py` file under `dir`, sorted.
+pub fn py_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "py") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Pass 1 over `files` (those that read and parse) with the config found from `config_dir`.
+pub fn build_index(config_dir: &Path, files: &[PathBuf]) -> ProjectIndex {
+    let config = LoadedConfig::discover(config_dir).unwrap();
+    let facts = files
+        .iter()
+        .filter_map(|p| {
+            let f = SourceFile::read(p).ok()?;
+            let parsed = analyzer::parse(&f).ok()?;
+            Some(analyzer::collect_facts(
+                &f,
+                &parsed,
+                analyzer::module_name(p),
+            ))
+        })
+        .collect();
+    ProjectIndex::build(config, facts)
+}
