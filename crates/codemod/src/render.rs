@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use analyzer::Safety;
 use owo_colors::OwoColorize;
-use rewriter::PlannedFinding;
+use rewriter::{PlannedFinding, Selection};
 
 use crate::report::{FileError, FileReport, RunReport};
 
@@ -159,7 +159,9 @@ pub fn print_usage_error(message: &str) {
 
 /// A `git apply`-able patch for one changed file, opening with an account of its
 /// rewrites (text before the first `diff --git` line, which `git apply` skips).
-pub fn patch(file: &FileReport) -> Option<String> {
+/// When the report keeps its plan, the account also records what `apply --patch` checks
+/// before writing: the target, the SHA-256 of the bytes planned and the selection.
+pub fn patch(file: &FileReport, selection: Selection) -> Option<String> {
     let diff = file.diff.as_deref()?;
     let applied: Vec<&PlannedFinding> = file.applied().collect();
     let mut out = format!(
@@ -173,6 +175,14 @@ pub fn patch(file: &FileReport) -> Option<String> {
         out.push_str(&finding_line_plain(&file.display, f));
         out.push('\n');
     }
+    if let Some(plan) = &file.plan {
+        let header = PatchHeader {
+            target: file.display.clone(),
+            sha256: sha256_hex(&plan.file.original_bytes()),
+            selection,
+        };
+        out.push_str(&header.render());
+    }
     out.push('\n');
     if !diff.starts_with("diff --git ") {
         out.push_str(&format!("diff --git a/{0} b/{0}\n", file.display));
@@ -182,6 +192,75 @@ pub fn patch(file: &FileReport) -> Option<String> {
         out.push('\n');
     }
     Some(out)
+}
+
+/// What `apply --patch` needs from a patch's account: which file, the SHA-256 of its bytes
+/// when the patch was made, and the selection the patch was planned with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchHeader {
+    pub target: String,
+    pub sha256: String,
+    pub selection: Selection,
+}
+
+impl PatchHeader {
+    const TARGET: &'static str = "codemod-target: ";
+    const SHA256: &'static str = "codemod-original-sha256: ";
+    const SELECTION: &'static str = "codemod-selection: ";
+
+    fn render(&self) -> String {
+        let selection = match self.selection {
+            Selection::SafeOnly => "safe-only",
+            Selection::SafeAndReview => "safe-and-review",
+        };
+        format!(
+            "{}{}\n{}{}\n{}{selection}\n",
+            Self::TARGET,
+            self.target,
+            Self::SHA256,
+            self.sha256,
+            Self::SELECTION
+        )
+    }
+
+    /// The header of a patch written by `plan --patch-dir` (read from the account, before
+    /// the first `diff --git` line); `None` when a line is missing.
+    pub fn parse(patch: &str) -> Option<PatchHeader> {
+        let account = &patch[..patch_diff_start(patch)?];
+        let value = |key: &str| {
+            account
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::to_string)
+        };
+        let selection = match value(Self::SELECTION)?.as_str() {
+            "safe-only" => Selection::SafeOnly,
+            "safe-and-review" => Selection::SafeAndReview,
+            _ => return None,
+        };
+        Some(PatchHeader {
+            target: value(Self::TARGET)?,
+            sha256: value(Self::SHA256)?,
+            selection,
+        })
+    }
+}
+
+/// Offset of the first `diff --git` line of a patch (where the account ends).
+pub fn patch_diff_start(patch: &str) -> Option<usize> {
+    if patch.starts_with("diff --git ") {
+        return Some(0);
+    }
+    patch.find("\ndiff --git ").map(|i| i + 1)
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Patch file name of a path: `/` becomes `__`, `.patch` added.

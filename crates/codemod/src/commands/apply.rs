@@ -2,7 +2,7 @@
 //! the safe rewrites (review ones too on request).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use analyzer::Safety;
 use owo_colors::OwoColorize;
@@ -16,7 +16,7 @@ use crate::{render, walk};
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
     /// Files to rewrite.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "patch", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Also write the rewrites classified review (behaviour changes in a named way).
     #[arg(long)]
@@ -27,9 +27,24 @@ pub struct ApplyArgs {
     /// Use this config file instead of discovering one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Apply a patch written by `plan --patch-dir` (repeatable), from the folder `plan`
+    /// ran in: refused unless the file still has the bytes the patch was made from and
+    /// re-planning it gives the patch's diff.
+    #[arg(long, value_name = "FILE.patch", conflicts_with_all = ["files", "all", "include_review"])]
+    pub patch: Vec<PathBuf>,
+    /// Ask about each rewrite (y / n / a: this and the rest of the file / q: quit), like
+    /// `git add -p`; needs a terminal.
+    #[arg(short = 'i', long, conflicts_with = "patch")]
+    pub interactive: bool,
 }
 
 pub fn run(args: ApplyArgs) -> CmdResult {
+    if args.interactive {
+        return crate::interactive::run(&args);
+    }
+    if !args.patch.is_empty() {
+        return run_patches(args);
+    }
     check_exist(&args.files)?;
     if !args.all {
         if let Some(dir) = args.files.iter().find(|p| walk::is_dir(p)) {
@@ -96,8 +111,7 @@ pub fn run(args: ApplyArgs) -> CmdResult {
             let _ = render::write_file(&mut out, file);
             continue;
         };
-        let written =
-            rewriter::write_atomic(&file.path, &plan.file.original_bytes(), &plan.new_bytes());
+        let written = write_plan(&file.path, plan);
         match written {
             Ok(()) => {
                 let _ = render::write_file(&mut out, file);
@@ -131,6 +145,154 @@ pub fn run(args: ApplyArgs) -> CmdResult {
             if review_left == 1 { "it" } else { "them" },
         );
     }
+    let _ = out.flush();
+    Ok(code)
+}
+
+/// Write a planned file (atomic, refused if the file changed since it was read).
+fn write_plan(path: &Path, plan: &rewriter::FilePlan) -> Result<(), rewriter::WriteError> {
+    // Test-only fault hook (crates/codemod/tests/faults.rs): wait between planning and
+    // writing so a test can change the file in that window. Unset in normal use.
+    if let Some(ms) = std::env::var("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    rewriter::write_atomic(path, &plan.file.original_bytes(), &plan.new_bytes())
+}
+
+/// `apply --patch P...`: each patch's target must still hash to the recorded SHA-256, and
+/// re-planning it (with the recorded selection, against the tree's index) must give the
+/// patch's diff; then it is written like any `apply`. Otherwise the file is left alone.
+fn run_patches(args: ApplyArgs) -> CmdResult {
+    let mut patches = Vec::new();
+    for p in &args.patch {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| UsageError(format!("{}: cannot read patch: {e}", p.display())))?;
+        let header = render::PatchHeader::parse(&text).ok_or_else(|| {
+            UsageError(format!(
+                "{}: not a patch written by `codemod plan --patch-dir` \
+                 (its account has no codemod-target / codemod-original-sha256 lines)",
+                p.display()
+            ))
+        })?;
+        patches.push((header, text));
+    }
+    let mut code = exit::OK;
+    let mut out = anstream::stdout().lock();
+    let mut files_written = 0;
+    let mut rewrites_written = 0;
+    for selection in [Selection::SafeOnly, Selection::SafeAndReview] {
+        let group: Vec<&(render::PatchHeader, String)> = patches
+            .iter()
+            .filter(|(h, _)| h.selection == selection)
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let targets: Vec<PathBuf> = group
+            .iter()
+            .map(|(h, _)| PathBuf::from(&h.target))
+            .collect();
+        let refuse = |target: &str, why: &str| {
+            report_error(&FileError {
+                path: target.to_string(),
+                line: None,
+                kind: ErrorKind::Io,
+                message: format!("{why}; the patch was not applied"),
+            });
+        };
+        let present: Vec<PathBuf> = targets
+            .iter()
+            .filter(|t| walk::exists(t))
+            .cloned()
+            .collect();
+        for (h, _) in &group {
+            if !walk::exists(Path::new(&h.target)) {
+                refuse(
+                    &h.target,
+                    "no such file (run `apply --patch` where `plan` ran)",
+                );
+                code = code.max(exit::FILE_ERRORS);
+            }
+        }
+        if present.is_empty() {
+            continue;
+        }
+        let config = load_config(args.config.as_deref(), &present[0])?;
+        let walked = walk::collect(&present, &config);
+        let options = Options {
+            selection,
+            keep_plans: true,
+        };
+        let run = pipeline::run(config, &present, &walked.files, walked.errors, options);
+        for err in &run.report.errors {
+            report_error(err);
+            code = code.max(if err.kind == ErrorKind::Internal {
+                exit::INTERNAL
+            } else {
+                exit::FILE_ERRORS
+            });
+        }
+        for (header, text) in &group {
+            let abs = walk::absolute(Path::new(&header.target));
+            if !walk::exists(&abs) || run.report.errors.iter().any(|e| e.path == header.target) {
+                continue; // already reported
+            }
+            let file = run.report.files.iter().find(|f| f.path == abs);
+            let plan = file.and_then(|f| f.plan.as_ref().map(|p| (f, p)));
+            let Some((file, plan)) = plan else {
+                let now = std::fs::read(&abs).map(|b| render::sha256_hex(&b));
+                if now.as_deref().ok() != Some(header.sha256.as_str()) {
+                    refuse(&header.target, "changed since the patch was made");
+                } else {
+                    refuse(&header.target, "re-planning it now rewrites nothing");
+                }
+                code = code.max(exit::FILE_ERRORS);
+                continue;
+            };
+            if render::sha256_hex(&plan.file.original_bytes()) != header.sha256 {
+                refuse(
+                    &header.target,
+                    "changed since the patch was made (its SHA-256 differs from the patch's)",
+                );
+                code = code.max(exit::FILE_ERRORS);
+                continue;
+            }
+            let replanned = render::patch(file, selection).unwrap_or_default();
+            let diff_of = |t: &str| render::patch_diff_start(t).map(|i| t[i..].to_string());
+            if diff_of(&replanned) != diff_of(text) {
+                refuse(
+                    &header.target,
+                    "re-planning it now gives a different diff than the patch's \
+                     (config or guard changed?)",
+                );
+                code = code.max(exit::FILE_ERRORS);
+                continue;
+            }
+            match write_plan(&file.path, plan) {
+                Ok(()) => {
+                    let _ = render::write_file(&mut out, file);
+                    files_written += 1;
+                    rewrites_written += file.applied().count();
+                }
+                Err(e) => {
+                    refuse(&header.target, &write_message(&e));
+                    code = code.max(exit::FILE_ERRORS);
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} {rewrites_written} rewrite{} to {files_written} file{} from {} patch{}",
+        "applied".green().bold(),
+        if rewrites_written == 1 { "" } else { "s" },
+        if files_written == 1 { "" } else { "s" },
+        patches.len(),
+        if patches.len() == 1 { "" } else { "es" },
+    );
     let _ = out.flush();
     Ok(code)
 }

@@ -49,7 +49,8 @@ pub fn run(args: PlanArgs) -> CmdResult {
     };
     let options = Options {
         selection,
-        keep_plans: false,
+        // Patches record the SHA-256 of the bytes planned (checked by `apply --patch`).
+        keep_plans: args.patch_dir.is_some(),
     };
     let run = pipeline::run(config, &args.paths, &walked.files, walked.errors, options);
     let mut report = run.report;
@@ -70,7 +71,7 @@ pub fn run(args: PlanArgs) -> CmdResult {
         exit::OK
     };
     if let Some(dir) = &args.patch_dir {
-        if let Err(e) = write_patches(dir, &report) {
+        if let Err(e) = write_patches(dir, &report, selection) {
             render::print_error(&e);
             code = code.max(exit::FILE_ERRORS);
         }
@@ -107,10 +108,10 @@ fn print_json(report: &RunReport) -> std::io::Result<()> {
     out.flush()
 }
 
-fn write_patches(dir: &Path, report: &RunReport) -> Result<(), FileError> {
+fn write_patches(dir: &Path, report: &RunReport, selection: Selection) -> Result<(), FileError> {
     let mut written = 0;
     for file in &report.files {
-        let Some(text) = render::patch(file) else {
+        let Some(text) = render::patch(file, selection) else {
             continue;
         };
         let path = dir.join(render::patch_name(&file.display));
