@@ -1,0 +1,981 @@
+//! What `audit` and `report` need to know about each finding beyond what `plan` says,
+//! read from the file's AST and tokens: the block's extent and the lines it spends on
+//! session management, its enclosing class and function, a structural fingerprint
+//! (names and literals left out), a line-shift-proof key, and the suppression comments
+//! that apply to it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use analyzer::{Kind, SourceFile};
+use rewriter::PlannedFinding;
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, ExceptHandler, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Serialize;
+
+/// Everything known about one finding's block.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockInfo {
+    /// `Class.method`, `function`, or `<module>`.
+    pub scope: String,
+    /// The innermost enclosing class, if any.
+    pub class: Option<String>,
+    /// The session's name (variable, attribute or `as` target), when there is one.
+    pub session: Option<String>,
+    /// 1-based first and last line of the block.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// Lines of the block that manage the session (creation, `try:` scaffolding, handlers,
+    /// `finally:`, commits / rollbacks / closes), blank and comment-only lines left out.
+    pub session_lines: usize,
+    /// The structural fingerprint: kind, lifecycle, handler and logging / raising skeleton.
+    pub shape: String,
+    /// Concrete values the fingerprint leaves out (factory, exception types...), for
+    /// showing how blocks of one shape differ.
+    pub details: BTreeMap<&'static str, String>,
+    /// The statement's first logical line, tokens joined by one space, comments dropped
+    /// and the session renamed `S`: with the path, code and scope it keys the baseline.
+    pub header: String,
+    /// The block's source lines.
+    pub text: String,
+    /// Codes suppressed on the statement's first logical line by `# codemod: ignore[..]`;
+    /// `Some(empty)` for a bare `# codemod: ignore`.
+    pub suppressed: Option<Vec<String>>,
+}
+
+/// Block information for every finding of one file, in the findings' order.
+pub fn describe(file: &SourceFile, findings: &[PlannedFinding]) -> Result<Vec<BlockInfo>, String> {
+    let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
+    let module = parsed.syntax();
+    let suppressions = suppressions(file, parsed.tokens());
+    findings
+        .iter()
+        .map(|f| {
+            let path = locate(&module.body, f.range).ok_or_else(|| {
+                format!(
+                    "line {}: the finding's statement is not in the file (changed while read?)",
+                    f.line
+                )
+            })?;
+            Ok(info(file, parsed.tokens(), &suppressions, &path, f))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Suppression comments
+
+/// `# codemod: ignore` (all codes) or `# codemod: ignore[SES001, SES004]`, found in real
+/// comment tokens only (never in strings). Line -> codes (empty: all).
+fn suppressions(file: &SourceFile, tokens: &[ast::token::Token]) -> BTreeMap<usize, Vec<String>> {
+    let mut out: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for t in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
+        let text = &file.text[t.range()];
+        if let Some(codes) = parse_suppression(text) {
+            let line = file.line_of(t.start());
+            let entry = out.entry(line).or_default();
+            if codes.is_empty() {
+                entry.clear();
+                entry.push(String::new());
+            } else if entry.first().is_none_or(|c| !c.is_empty()) {
+                entry.extend(codes);
+            }
+        }
+    }
+    // Internally an empty string marks "all codes"; callers get `Some(vec![])`.
+    out
+}
+
+/// The codes of a `# codemod: ignore[...]` comment (`Some(vec![])`: all codes).
+pub fn parse_suppression(comment: &str) -> Option<Vec<String>> {
+    let mut rest = comment;
+    while let Some(at) = rest.find("codemod:") {
+        let after = rest[at + "codemod:".len()..].trim_start();
+        if let Some(tail) = after.strip_prefix("ignore") {
+            if let Some(list) = tail.strip_prefix('[') {
+                let end = list.find(']')?;
+                let codes: Vec<String> = list[..end]
+                    .split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                return if codes.is_empty() { None } else { Some(codes) };
+            }
+            if tail.is_empty() || tail.starts_with(char::is_whitespace) {
+                return Some(vec![]);
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Locating the finding's statement
+
+/// Which part of its parent a statement sits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Clause {
+    Module,
+    Body,
+    Handler,
+    Else,
+    Finally,
+    LoopBody,
+}
+
+/// One step of the path from the module to the finding's statement.
+struct Frame<'a> {
+    suite: &'a [Stmt],
+    index: usize,
+    /// Where `suite` sits in the previous frame's statement.
+    clause: Clause,
+}
+
+impl<'a> Frame<'a> {
+    fn stmt(&self) -> &'a Stmt {
+        &self.suite[self.index]
+    }
+}
+
+/// The sub-suites of a compound statement, with their clause.
+fn suites(stmt: &Stmt) -> Vec<(&[Stmt], Clause)> {
+    match stmt {
+        Stmt::FunctionDef(f) => vec![(&f.body[..], Clause::Body)],
+        Stmt::ClassDef(c) => vec![(&c.body[..], Clause::Body)],
+        Stmt::With(w) => vec![(&w.body[..], Clause::Body)],
+        Stmt::For(f) => vec![
+            (&f.body[..], Clause::LoopBody),
+            (&f.orelse[..], Clause::Else),
+        ],
+        Stmt::While(w) => vec![
+            (&w.body[..], Clause::LoopBody),
+            (&w.orelse[..], Clause::Else),
+        ],
+        Stmt::If(i) => {
+            let mut v = vec![(&i.body[..], Clause::Body)];
+            v.extend(
+                i.elif_else_clauses
+                    .iter()
+                    .map(|c| (&c.body[..], Clause::Body)),
+            );
+            v
+        }
+        Stmt::Try(t) => {
+            let mut v = vec![(&t.body[..], Clause::Body)];
+            v.extend(t.handlers.iter().map(|h| {
+                let ExceptHandler::ExceptHandler(h) = h;
+                (&h.body[..], Clause::Handler)
+            }));
+            v.push((&t.orelse[..], Clause::Else));
+            v.push((&t.finalbody[..], Clause::Finally));
+            v
+        }
+        Stmt::Match(m) => m
+            .cases
+            .iter()
+            .map(|c| (&c.body[..], Clause::Body))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// The path to the innermost statement holding `range` (the statement itself when the
+/// range is a statement's).
+fn locate(module: &[Stmt], range: TextRange) -> Option<Vec<Frame<'_>>> {
+    let mut path = vec![];
+    let mut suite = module;
+    let mut clause = Clause::Module;
+    loop {
+        let index = suite.iter().position(|s| s.range().contains_range(range))?;
+        path.push(Frame {
+            suite,
+            index,
+            clause,
+        });
+        let stmt = &suite[index];
+        if stmt.range() == range {
+            return Some(path);
+        }
+        match suites(stmt)
+            .into_iter()
+            .find(|(s, _)| s.iter().any(|x| x.range().contains_range(range)))
+        {
+            Some((s, c)) => {
+                suite = s;
+                clause = c;
+            }
+            None => return Some(path),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Names
+
+/// Whether a statement (or expression) loads or stores `name` anywhere.
+struct Mentions<'n> {
+    name: &'n str,
+    found: bool,
+}
+
+impl<'a> Visitor<'a> for Mentions<'_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.found {
+            return;
+        }
+        if let Expr::Name(n) = expr {
+            if n.id.as_str() == self.name {
+                self.found = true;
+                return;
+            }
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+fn mentions(stmts: &[Stmt], name: &str) -> bool {
+    let mut m = Mentions { name, found: false };
+    for s in stmts {
+        m.visit_stmt(s);
+        if m.found {
+            return true;
+        }
+    }
+    false
+}
+
+fn unawait(e: &Expr) -> &Expr {
+    match e {
+        Expr::Await(a) => &a.value,
+        e => e,
+    }
+}
+
+/// `name.op()` / `await name.op()` as a statement: the op when it is a lifecycle call.
+fn lifecycle_op(stmt: &Stmt, name: &str) -> Option<&'static str> {
+    let Stmt::Expr(e) = stmt else { return None };
+    let Expr::Call(c) = unawait(&e.value) else {
+        return None;
+    };
+    let Expr::Attribute(a) = &*c.func else {
+        return None;
+    };
+    let Expr::Name(n) = &*a.value else {
+        return None;
+    };
+    if n.id.as_str() != name {
+        return None;
+    }
+    match a.attr.as_str() {
+        "commit" => Some("commit"),
+        "rollback" => Some("rollback"),
+        "close" => Some("close"),
+        _ => None,
+    }
+}
+
+/// The assignment target and value of `x = F()` / `x: T = F()`.
+fn assignment(stmt: &Stmt) -> Option<(&Expr, &Expr)> {
+    match stmt {
+        Stmt::Assign(a) if a.targets.len() == 1 => Some((&a.targets[0], &a.value)),
+        Stmt::AnnAssign(a) => a.value.as_deref().map(|v| (&*a.target, v)),
+        _ => None,
+    }
+}
+
+/// The name a target binds: `x` for `x`, `attr` for `self.attr`.
+fn target_name(target: &Expr) -> Option<String> {
+    match target {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => Some(a.attr.to_string()),
+        Expr::Subscript(s) => target_name(&s.value),
+        _ => None,
+    }
+}
+
+/// The receiver of the first `x.commit()` / `x.rollback()` call in a statement.
+fn transaction_receiver(stmt: &Stmt) -> Option<String> {
+    struct Find(Option<String>);
+    impl<'a> Visitor<'a> for Find {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            if let Expr::Call(c) = expr {
+                if let Expr::Attribute(a) = &*c.func {
+                    if matches!(a.attr.as_str(), "commit" | "rollback") {
+                        if let Expr::Name(n) = &*a.value {
+                            self.0 = Some(n.id.to_string());
+                            return;
+                        }
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut f = Find(None);
+    f.visit_stmt(stmt);
+    f.0
+}
+
+// ---------------------------------------------------------------------------------------
+// Skeletons
+
+/// A factory call with names, arguments and literals left out; only call nesting is kept:
+/// `next(get_session())` -> `_(_())`, `Session(engine)` -> `_()`.
+fn factory_shape(e: &Expr) -> String {
+    match e {
+        Expr::Await(a) => format!("await {}", factory_shape(&a.value)),
+        Expr::Call(c) => {
+            let args = &c.arguments;
+            if args.keywords.is_empty() && args.args.len() == 1 {
+                if let inner @ Expr::Call(_) = &args.args[0] {
+                    return format!("_({})", factory_shape(inner));
+                }
+            }
+            "_()".to_string()
+        }
+        _ => "_".to_string(),
+    }
+}
+
+/// One statement of a handler / `finally:` / body as its skeleton item.
+fn item(stmt: &Stmt, session: &str, bound: Option<&str>) -> String {
+    if let Some(op) = lifecycle_op(stmt, session) {
+        return op.to_string();
+    }
+    match stmt {
+        Stmt::Expr(e) => {
+            if let Expr::Call(c) = unawait(&e.value) {
+                if let Expr::Attribute(a) = &*c.func {
+                    if let Expr::Name(n) = &*a.value {
+                        if n.id.to_ascii_lowercase().contains("log") {
+                            return format!("log.{}", a.attr);
+                        }
+                    }
+                }
+                if let Expr::Name(n) = &*c.func {
+                    if n.id.as_str() == "print" {
+                        return "print".to_string();
+                    }
+                }
+            }
+            "…".to_string()
+        }
+        Stmt::Raise(r) => match &r.exc {
+            None => "raise".to_string(),
+            Some(e) if matches!(&**e, Expr::Name(n) if Some(n.id.as_str()) == bound) => {
+                "raise".to_string()
+            }
+            Some(_) if r.cause.is_some() => "raise new from".to_string(),
+            Some(_) => "raise new".to_string(),
+        },
+        Stmt::Return(r) => match r.value.as_deref() {
+            None | Some(Expr::NoneLiteral(_)) => "return None".to_string(),
+            Some(_) => "return value".to_string(),
+        },
+        Stmt::Pass(_) => "pass".to_string(),
+        _ => "…".to_string(),
+    }
+}
+
+/// Skeleton of a suite: items joined, runs of `…` collapsed.
+fn seq(stmts: &[Stmt], session: &str, bound: Option<&str>, keep: fn(&str) -> bool) -> String {
+    let mut out: Vec<String> = vec![];
+    for s in stmts {
+        let mut it = item(s, session, bound);
+        if !keep(&it) {
+            it = "…".to_string();
+        }
+        if it == "…" && out.last().is_some_and(|l| l == "…") {
+            continue;
+        }
+        out.push(it);
+    }
+    if out.is_empty() {
+        "-".to_string()
+    } else {
+        out.join("; ")
+    }
+}
+
+/// In a try body or leaked block only lifecycle calls are structure; the rest is the
+/// method's own work.
+fn keep_lifecycle(item: &str) -> bool {
+    matches!(item, "commit" | "rollback" | "close")
+}
+
+fn keep_all(_: &str) -> bool {
+    true
+}
+
+/// `except`, `except _` or `except (_, ...)`: whether the caught exception is bound to a
+/// name is a naming detail, left out.
+fn handler_head(h: &ast::ExceptHandlerExceptHandler) -> &'static str {
+    match h.type_.as_deref() {
+        None => "except",
+        Some(Expr::Tuple(_)) => "except (_, ...)",
+        Some(_) => "except _",
+    }
+}
+
+/// Skeleton of a `try:` (the creation marked `S = F` where it sits in the body).
+fn try_shape(t: &ast::StmtTry, session: &str, creation: Option<&Stmt>, factory: &str) -> String {
+    let mut body: Vec<String> = vec![];
+    for s in t.body.iter() {
+        let it = if creation.is_some_and(|c| std::ptr::eq(c, s)) {
+            format!("S = {factory}")
+        } else {
+            let it = item(s, session, None);
+            if keep_lifecycle(&it) {
+                it
+            } else {
+                "…".to_string()
+            }
+        };
+        if it == "…" && body.last().is_some_and(|l| l == "…") {
+            continue;
+        }
+        body.push(it);
+    }
+    let mut parts = vec![format!("try: {}", body.join("; "))];
+    for h in &t.handlers {
+        let ExceptHandler::ExceptHandler(h) = h;
+        let bound = h.name.as_ref().map(|n| n.as_str());
+        parts.push(format!(
+            "{}: {}",
+            handler_head(h),
+            seq(&h.body, session, bound, keep_all)
+        ));
+    }
+    if !t.orelse.is_empty() {
+        parts.push(format!(
+            "else: {}",
+            seq(&t.orelse, session, None, keep_lifecycle)
+        ));
+    }
+    if !t.finalbody.is_empty() {
+        parts.push(format!(
+            "finally: {}",
+            seq(&t.finalbody, session, None, keep_all)
+        ));
+    }
+    parts.join(" | ")
+}
+
+fn source(file: &SourceFile, r: TextRange) -> &str {
+    &file.text[r]
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn handler_types(t: &ast::StmtTry, file: &SourceFile) -> Vec<String> {
+    t.handlers
+        .iter()
+        .map(|h| {
+            let ExceptHandler::ExceptHandler(h) = h;
+            h.type_.as_deref().map_or("(bare)".to_string(), |e| {
+                collapse_ws(source(file, e.range()))
+            })
+        })
+        .collect()
+}
+
+/// Exception classes raised anew in handlers: `raise ValueError(...)` -> `ValueError`.
+fn raised(t: &ast::StmtTry, file: &SourceFile) -> Vec<String> {
+    let mut out = vec![];
+    for h in &t.handlers {
+        let ExceptHandler::ExceptHandler(h) = h;
+        for s in h.body.iter() {
+            if let Stmt::Raise(ast::StmtRaise { exc: Some(e), .. }) = s {
+                let callee = match &**e {
+                    Expr::Call(c) => &*c.func,
+                    e => e,
+                };
+                if !matches!(callee, Expr::Name(n) if h.name.as_ref().is_some_and(|b| b.as_str() == n.id.as_str()))
+                {
+                    out.push(collapse_ws(source(file, callee.range())));
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Putting it together
+
+/// What the block is made of.
+struct Parts<'a> {
+    /// The statements the block spans (first to last), at one suite level.
+    span: Vec<&'a Stmt>,
+    /// Statements inside the span that are the method's own work, not session management.
+    work: Vec<&'a Stmt>,
+    shape: String,
+    details: BTreeMap<&'static str, String>,
+}
+
+fn creation_parts<'a>(
+    file: &SourceFile,
+    path: &[Frame<'a>],
+    kind: Kind,
+    session: &str,
+    factory: &Expr,
+) -> Parts<'a> {
+    let frame = path.last().expect("a path has a frame");
+    let creation = frame.stmt();
+    let fshape = factory_shape(factory);
+    let mut details = BTreeMap::new();
+    details.insert("session", session.to_string());
+    details.insert("factory", collapse_ws(source(file, factory.range())));
+
+    let lifecycle_or_work = |stmts: &'a [Stmt], work: &mut Vec<&'a Stmt>| {
+        for s in stmts {
+            if lifecycle_op(s, session).is_none() {
+                work.push(s);
+            }
+        }
+    };
+
+    // Inside a `try:` whose clauses manage the session.
+    if frame.clause == Clause::Body && path.len() >= 2 {
+        let parent = &path[path.len() - 2];
+        if let Stmt::Try(t) = parent.stmt() {
+            let clauses_mention = t.handlers.iter().any(|h| {
+                let ExceptHandler::ExceptHandler(h) = h;
+                mentions(&h.body, session)
+            }) || mentions(&t.finalbody, session);
+            if clauses_mention {
+                let mut span = vec![];
+                let init = parent.index.checked_sub(1).map(|i| &parent.suite[i]);
+                if let Some(init) = init.filter(|s| {
+                    matches!(assignment(s), Some((Expr::Name(n), Expr::NoneLiteral(_))) if n.id.as_str() == session)
+                }) {
+                    span.push(init);
+                }
+                span.push(parent.stmt());
+                let mut work = vec![];
+                for s in t.body.iter() {
+                    if !std::ptr::eq(s, creation) && lifecycle_op(s, session).is_none() {
+                        work.push(s);
+                    }
+                }
+                lifecycle_or_work(&t.orelse, &mut work);
+                details.insert("exceptions", handler_types(t, file).join(", "));
+                details.insert("raises", raised(t, file).join(", "));
+                return Parts {
+                    span,
+                    work,
+                    shape: format!("{kind}: {}", try_shape(t, session, Some(creation), &fshape)),
+                    details,
+                };
+            }
+        }
+    }
+
+    // `s = F()`, statements, then a `try:` managing it (maybe `s.close()` after).
+    let rest = &frame.suite[frame.index + 1..];
+    for (off, s) in rest.iter().enumerate() {
+        let Stmt::Try(t) = s else { continue };
+        let manages = t.handlers.iter().any(|h| {
+            let ExceptHandler::ExceptHandler(h) = h;
+            mentions(&h.body, session)
+        }) || mentions(&t.finalbody, session)
+            || mentions(&t.orelse, session)
+            || t.body
+                .iter()
+                .any(|b| lifecycle_op(b, session) == Some("commit"));
+        if !manages {
+            continue;
+        }
+        let mut span: Vec<&Stmt> = vec![creation];
+        let mut work: Vec<&Stmt> = rest[..off].iter().collect();
+        span.extend(rest[..=off].iter());
+        let mut shape = format!("{kind}: S = {fshape}; ");
+        if off > 0 {
+            shape.push_str("…; ");
+        }
+        shape.push_str(&try_shape(t, session, None, &fshape));
+        if let Some(close) = rest
+            .get(off + 1)
+            .filter(|c| lifecycle_op(c, session) == Some("close"))
+        {
+            span.push(close);
+            shape.push_str(" || then: close");
+        }
+        for b in t.body.iter() {
+            if lifecycle_op(b, session).is_none() {
+                work.push(b);
+            }
+        }
+        lifecycle_or_work(&t.orelse, &mut work);
+        details.insert("exceptions", handler_types(t, file).join(", "));
+        details.insert("raises", raised(t, file).join(", "));
+        return Parts {
+            span,
+            work,
+            shape,
+            details,
+        };
+    }
+
+    // No `try:`: up to the last statement of the suite that uses the session.
+    let last = rest
+        .iter()
+        .rposition(|s| mentions(std::slice::from_ref(s), session))
+        .map_or(0, |p| p + 1);
+    let used = &rest[..last];
+    let mut span: Vec<&Stmt> = vec![creation];
+    span.extend(used.iter());
+    let mut work = vec![];
+    lifecycle_or_work(used, &mut work);
+    Parts {
+        span,
+        work,
+        shape: format!(
+            "{kind}: S = {fshape}; {}",
+            seq(used, session, None, keep_lifecycle)
+        ),
+        details,
+    }
+}
+
+fn info(
+    file: &SourceFile,
+    tokens: &ast::token::Tokens,
+    suppressions: &BTreeMap<usize, Vec<String>>,
+    path: &[Frame],
+    f: &PlannedFinding,
+) -> BlockInfo {
+    let frame = path.last().expect("a path has a frame");
+    let stmt = frame.stmt();
+
+    // Enclosing class / function names (the statement itself excluded).
+    let mut names: Vec<String> = vec![];
+    let mut class = None;
+    for fr in &path[..path.len() - 1] {
+        match fr.stmt() {
+            Stmt::FunctionDef(d) => names.push(d.name.to_string()),
+            Stmt::ClassDef(c) => {
+                names.push(c.name.to_string());
+                class = Some(c.name.to_string());
+            }
+            _ => {}
+        }
+    }
+    let scope = if names.is_empty() {
+        "<module>".to_string()
+    } else {
+        names.join(".")
+    };
+
+    let creation = assignment(stmt).filter(|(_, v)| {
+        matches!(
+            f.kind,
+            Kind::ManualLifecycle
+                | Kind::LeakedSession
+                | Kind::AsyncWithoutContextManager
+                | Kind::SessionPerIteration
+                | Kind::SharedSession
+        ) && matches!(unawait(v), Expr::Call(_))
+    });
+    let session = match (f.kind, stmt, creation) {
+        (_, _, Some((target, _))) => target_name(target),
+        (Kind::RawFactoryWith, Stmt::With(w), _) => w
+            .items
+            .iter()
+            .find_map(|i| i.optional_vars.as_deref().and_then(target_name)),
+        (Kind::DoubleTransaction, s, _) => transaction_receiver(s),
+        _ => None,
+    };
+    let s_name = session.clone().unwrap_or_default();
+
+    let parts = match (f.kind, stmt, creation) {
+        (
+            Kind::ManualLifecycle
+            | Kind::LeakedSession
+            | Kind::AsyncWithoutContextManager
+            | Kind::SessionPerIteration,
+            _,
+            Some((Expr::Name(_), value)),
+        ) => creation_parts(file, path, f.kind, &s_name, value),
+        (Kind::RawFactoryWith, Stmt::With(w), _) => {
+            let item = w
+                .items
+                .iter()
+                .find(|i| i.optional_vars.is_some())
+                .or(w.items.first());
+            let fshape = item.map_or("_".to_string(), |i| factory_shape(&i.context_expr));
+            let mut details = BTreeMap::new();
+            details.insert("session", s_name.clone());
+            if let Some(i) = item {
+                details.insert("factory", collapse_ws(source(file, i.context_expr.range())));
+            }
+            let work: Vec<&Stmt> = w
+                .body
+                .iter()
+                .filter(|s| lifecycle_op(s, &s_name).is_none())
+                .collect();
+            Parts {
+                span: vec![stmt],
+                work,
+                shape: format!(
+                    "{}: {}with {fshape} as S: {}",
+                    f.kind,
+                    if w.is_async { "async " } else { "" },
+                    seq(&w.body, &s_name, None, keep_lifecycle)
+                ),
+                details,
+            }
+        }
+        (Kind::DoubleTransaction, _, _) => {
+            // Where the commit / rollback sits relative to the guard's `with`.
+            let guard = path
+                .iter()
+                .rposition(|fr| matches!(fr.stmt(), Stmt::With(_)));
+            let mut details = BTreeMap::new();
+            details.insert("session", s_name.clone());
+            let mut place = "in the guard's block";
+            if let Some(g) = guard {
+                if let Stmt::With(w) = path[g].stmt() {
+                    if let Some(i) = w.items.first() {
+                        details.insert("guard", collapse_ws(source(file, i.context_expr.range())));
+                    }
+                    let inner = &path[g + 1..];
+                    if inner.iter().any(|fr| fr.clause == Clause::Handler) {
+                        place = "in an except handler";
+                    } else if inner.iter().any(|fr| fr.clause == Clause::LoopBody) {
+                        place = "in a loop";
+                    } else if inner.len() == 1 && frame.index + 1 == frame.suite.len() {
+                        place = "at the end of the block";
+                    } else {
+                        place = "mid-block";
+                    }
+                }
+            }
+            let op = if source(file, f.range).contains("rollback") {
+                "rollback"
+            } else {
+                "commit"
+            };
+            let awaited = if matches!(stmt, Stmt::Expr(e) if matches!(&*e.value, Expr::Await(_))) {
+                "await "
+            } else {
+                ""
+            };
+            Parts {
+                span: vec![stmt],
+                work: vec![],
+                shape: format!("{}: {awaited}S.{op}() {place}", f.kind),
+                details,
+            }
+        }
+        (_, _, Some((target, value))) => {
+            let mut details = BTreeMap::new();
+            details.insert("session", s_name.clone());
+            details.insert("factory", collapse_ws(source(file, value.range())));
+            let on = match target {
+                Expr::Name(_) => "S",
+                _ => "_.S",
+            };
+            Parts {
+                span: vec![stmt],
+                work: vec![],
+                shape: format!("{}: {on} = {}", f.kind, factory_shape(value)),
+                details,
+            }
+        }
+        _ => Parts {
+            span: vec![stmt],
+            work: vec![],
+            shape: f.kind.to_string(),
+            details: BTreeMap::new(),
+        },
+    };
+
+    let start = parts.span.first().map_or(stmt.start(), |s| s.start());
+    let end = parts.span.last().map_or(stmt.end(), |s| s.end());
+    let start_line = file.line_of(start);
+    let end_line = file.line_of(end);
+    let mut work_lines: BTreeSet<usize> = BTreeSet::new();
+    for w in &parts.work {
+        work_lines.extend(file.line_of(w.start())..=file.line_of(w.end()));
+    }
+    let lines: Vec<&str> = file.text.lines().collect();
+    let session_lines = (start_line..=end_line)
+        .filter(|l| !work_lines.contains(l))
+        .filter(|l| {
+            let t = lines.get(l - 1).map_or("", |t| t.trim());
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .count();
+    let text = dedent(lines.get(start_line - 1..end_line).unwrap_or_default());
+
+    let (header, header_lines) = header(file, tokens, stmt.range(), session.as_deref());
+    let mut suppressed: Option<Vec<String>> = None;
+    for l in header_lines {
+        if let Some(codes) = suppressions.get(&l) {
+            let all = codes.iter().any(String::is_empty);
+            let entry = suppressed.get_or_insert_with(Vec::new);
+            if all {
+                *entry = vec![];
+                break;
+            }
+            entry.extend(codes.iter().cloned());
+        }
+    }
+
+    BlockInfo {
+        scope,
+        class,
+        session,
+        start_line,
+        end_line,
+        session_lines,
+        shape: parts.shape,
+        details: parts.details,
+        header,
+        text,
+        suppressed,
+    }
+}
+
+/// Lines joined with the indentation they all share removed.
+fn dedent(lines: &[&str]) -> String {
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The statement's first logical line as normalised tokens, and the lines it covers.
+fn header(
+    file: &SourceFile,
+    tokens: &ast::token::Tokens,
+    range: TextRange,
+    session: Option<&str>,
+) -> (String, std::ops::RangeInclusive<usize>) {
+    let mut parts: Vec<&str> = vec![];
+    let mut end: TextSize = range.end();
+    for t in tokens.after(range.start()) {
+        if t.start() >= range.end() {
+            break;
+        }
+        match t.kind() {
+            TokenKind::Newline => {
+                end = t.start();
+                break;
+            }
+            TokenKind::Comment
+            | TokenKind::NonLogicalNewline
+            | TokenKind::Indent
+            | TokenKind::Dedent => {}
+            TokenKind::Name if Some(&file.text[t.range()]) == session => parts.push("S"),
+            _ => parts.push(&file.text[t.range()]),
+        }
+    }
+    let first = file.line_of(range.start());
+    let last = file.line_of(end).max(first);
+    (parts.join(" "), first..=last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppression_comments() {
+        assert_eq!(parse_suppression("# codemod: ignore"), Some(vec![]));
+        assert_eq!(
+            parse_suppression("#codemod:ignore[SES001, ses004]  -- legacy"),
+            Some(vec!["SES001".into(), "ses004".into()])
+        );
+        assert_eq!(
+            parse_suppression("# noqa: E501  # codemod: ignore[SES002]"),
+            Some(vec!["SES002".into()])
+        );
+        assert_eq!(parse_suppression("# codemod: ignored"), None);
+        assert_eq!(parse_suppression("# codemod: skip-file"), None);
+        assert_eq!(parse_suppression("# codemod: ignore[]"), None);
+    }
+
+    fn blocks(text: &str) -> Vec<(usize, BlockInfo)> {
+        let file = SourceFile::from_text(std::path::Path::new("x.py"), text.to_string());
+        let parsed = analyzer::parse(&file).unwrap();
+        // Every `X = SessionLocal()` statement and `with` statement, as a finding.
+        let mut findings = vec![];
+        fn walk(stmts: &[Stmt], out: &mut Vec<(Kind, TextRange)>) {
+            for s in stmts {
+                if matches!(s, Stmt::Assign(_)) && format!("{s:?}").contains("SessionLocal") {
+                    out.push((Kind::ManualLifecycle, s.range()));
+                }
+                if let Stmt::With(_) = s {
+                    out.push((Kind::RawFactoryWith, s.range()));
+                }
+                for (sub, _) in suites(s) {
+                    walk(sub, out);
+                }
+            }
+        }
+        let mut found = vec![];
+        walk(&parsed.syntax().body, &mut found);
+        for (kind, range) in found {
+            findings.push(PlannedFinding {
+                line: file.line_of(range.start()),
+                column: file.column_of(range.start()),
+                kind,
+                safety: analyzer::Safety::Manual,
+                reason: String::new(),
+                applied: false,
+                range,
+            });
+        }
+        let infos = describe(&file, &findings).unwrap();
+        findings.iter().map(|f| f.line).zip(infos).collect()
+    }
+
+    #[test]
+    fn same_shape_whatever_the_names_and_literals() {
+        let a = "class PartService:\n    def get(self, part_id):\n        session = next(SessionLocal())\n        try:\n            part = repo.get(session, part_id)\n            return part.to_dict()\n        except NotFound as e:\n            raise e\n        except Exception as e:\n            logger.error(f\"failed {e}\")\n            raise ValueError(str(e))\n        finally:\n            session.close()\n";
+        let b = "def find(name):\n    db = next(SessionLocal())\n    try:\n        return other.lookup(db, name)\n    except Missing as err:\n        raise err\n    except Exception as exc:\n        log.error(\"nope\")\n        raise RuntimeError(\"x\")\n    finally:\n        db.close()\n";
+        let a = blocks(a);
+        let b = blocks(b);
+        assert_eq!(a[0].1.shape, b[0].1.shape);
+        assert_eq!(
+            a[0].1.shape,
+            "manual-lifecycle: S = _(_()); try: … | except _: raise | except _: log.error; raise new | finally: close"
+        );
+        assert_eq!(a[0].1.scope, "PartService.get");
+        assert_eq!(a[0].1.class.as_deref(), Some("PartService"));
+        assert_eq!(b[0].1.scope, "find");
+        assert_eq!(a[0].1.details["raises"], "ValueError");
+        assert_eq!(b[0].1.details["raises"], "RuntimeError");
+        // Block: lines 3-13; work: lines 5-6; scaffolding: 9 lines.
+        assert_eq!((a[0].1.start_line, a[0].1.end_line), (3, 13));
+        assert_eq!(a[0].1.session_lines, 9);
+        assert_eq!(a[0].1.header, "S = next ( SessionLocal ( ) )");
+        assert_eq!(b[0].1.header, a[0].1.header);
+    }
+
+    #[test]
+    fn suppression_only_from_comments_on_the_statement() {
+        let text = "def f():\n    s = SessionLocal()  # codemod: ignore[SES002]\n    x = \"# codemod: ignore\"\n    t = SessionLocal(\n        bind=e,\n    )  # codemod: ignore\n    u = SessionLocal()\n    v = SessionLocal(); y = '# codemod: ignore'\n";
+        let b = blocks(text);
+        assert_eq!(b[0].1.suppressed, Some(vec!["SES002".to_string()]));
+        assert_eq!(b[1].1.suppressed, Some(vec![]));
+        assert_eq!(b[2].1.suppressed, None);
+        assert_eq!(b[3].1.suppressed, None);
+    }
+}

@@ -1,0 +1,344 @@
+//! The duplication map behind `codemod report`: every block `plan` found, counted per file
+//! and per class, grouped into clusters of one structural shape, with the lines the
+//! planned rewrites remove measured from the plan's diff.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use analyzer::{Kind, Safety};
+use serde::Serialize;
+
+use crate::baseline::Key;
+use crate::classify::FileClass;
+use crate::collect::Collected;
+use crate::report::{FileError, Skipped};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// Which rewrites the diff counts: `safe and review` (plan's default) or `safe`.
+    pub rewrites_counted: &'static str,
+    pub totals: Totals,
+    pub files: Vec<FileRow>,
+    pub classes: Vec<ClassRow>,
+    /// Largest first; every block is in exactly one cluster.
+    pub clusters: Vec<Cluster>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<FileError>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files_scanned: usize,
+    pub files_with_blocks: usize,
+    pub blocks: usize,
+    pub blocks_by_kind: BTreeMap<&'static str, usize>,
+    pub fixable_blocks: usize,
+    /// Lines of all blocks, first to last line.
+    pub block_lines: usize,
+    /// Lines of the blocks that manage the session (not the work done with it).
+    pub session_lines: usize,
+    /// From the plan's diff: lines deleted, lines added, deleted minus added.
+    pub lines_removed: usize,
+    pub lines_added: usize,
+    pub net_lines_removed: i64,
+    pub clusters: usize,
+    /// Clusters with more than one block, and the blocks in them.
+    pub repeated_clusters: usize,
+    pub blocks_in_repeated_clusters: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileRow {
+    pub path: String,
+    pub class: FileClass,
+    pub blocks: usize,
+    pub blocks_by_kind: BTreeMap<&'static str, usize>,
+    pub block_lines: usize,
+    pub session_lines: usize,
+    pub lines_removed: usize,
+    pub lines_added: usize,
+    pub net_lines_removed: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClassRow {
+    pub path: String,
+    /// The enclosing class, or `(module level)`.
+    pub class: String,
+    pub blocks: usize,
+    pub session_lines: usize,
+    pub block_lines: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: Kind,
+    pub scope: String,
+    pub safety: Safety,
+    pub fixable: bool,
+    pub block_lines: usize,
+    pub session_lines: usize,
+    /// Diff lines inside the block: deleted, added.
+    pub lines_removed: usize,
+    pub lines_added: usize,
+    /// Where the member differs from the representative: field -> the member's value.
+    pub differences: BTreeMap<&'static str, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cluster {
+    pub id: usize,
+    /// Short stable hash of the shape.
+    pub fingerprint: String,
+    pub kind: Kind,
+    pub shape: String,
+    pub size: usize,
+    pub files: usize,
+    pub session_lines: usize,
+    pub net_lines_removed: i64,
+    pub representative: Member,
+    /// The representative's source lines.
+    pub representative_text: String,
+    /// The representative's concrete values (factory, exceptions...), what members differ in.
+    pub representative_details: BTreeMap<&'static str, String>,
+    /// All members, the representative first.
+    pub members: Vec<Member>,
+}
+
+/// Deleted lines (old line numbers) and added lines (attributed to the old line they
+/// follow) of a unified diff.
+pub fn diff_lines(diff: &str) -> (Vec<usize>, Vec<usize>) {
+    let mut removed = vec![];
+    let mut added = vec![];
+    let mut old = 0usize;
+    let mut in_hunk = false;
+    for line in diff.lines() {
+        if let Some(rest) = line.strip_prefix("@@ -") {
+            let start = rest
+                .split([',', ' '])
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(1);
+            old = start;
+            in_hunk = true;
+            continue;
+        }
+        if !in_hunk || line.starts_with("--- ") || line.starts_with("+++ ") {
+            continue;
+        }
+        match line.as_bytes().first() {
+            Some(b' ') => old += 1,
+            Some(b'-') => {
+                removed.push(old);
+                old += 1;
+            }
+            Some(b'+') => added.push(old.saturating_sub(1)),
+            Some(b'\\') => {}
+            _ => old += 1,
+        }
+    }
+    (removed, added)
+}
+
+pub fn build(run: &Collected, safe_only: bool) -> Report {
+    let mut totals = Totals {
+        files_scanned: run.counts.files_scanned,
+        blocks_by_kind: Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect(),
+        ..Totals::default()
+    };
+    let mut files = vec![];
+    let mut classes: BTreeMap<(String, String), ClassRow> = BTreeMap::new();
+    // Shape -> members (with their details and text).
+    type Entry = (Member, BTreeMap<&'static str, String>, String);
+    let mut by_shape: BTreeMap<(Kind, String), Vec<Entry>> = BTreeMap::new();
+
+    for file in &run.files {
+        let (removed, added) = file.diff.as_deref().map(diff_lines).unwrap_or_default();
+        // Each diff line goes to the innermost block holding it.
+        let extents: Vec<(usize, usize)> = file
+            .items
+            .iter()
+            .map(|i| (i.block.start_line, i.block.end_line))
+            .collect();
+        let owner = |line: usize| -> Option<usize> {
+            extents
+                .iter()
+                .enumerate()
+                .filter(|(_, (s, e))| *s <= line && line <= *e)
+                .min_by_key(|(_, (s, e))| e - s)
+                .map(|(i, _)| i)
+        };
+        let mut per_block = vec![(0usize, 0usize); file.items.len()];
+        for &l in &removed {
+            if let Some(i) = owner(l) {
+                per_block[i].0 += 1;
+            }
+        }
+        for &l in &added {
+            if let Some(i) = owner(l) {
+                per_block[i].1 += 1;
+            }
+        }
+
+        let mut row = FileRow {
+            path: file.display.clone(),
+            class: file.class,
+            blocks: file.items.len(),
+            blocks_by_kind: BTreeMap::new(),
+            block_lines: 0,
+            session_lines: 0,
+            lines_removed: removed.len(),
+            lines_added: added.len(),
+            net_lines_removed: removed.len() as i64 - added.len() as i64,
+        };
+        // Lines are counted once per file even where blocks nest.
+        let mut block_lines: BTreeSet<usize> = BTreeSet::new();
+        for (idx, item) in file.items.iter().enumerate() {
+            let b = &item.block;
+            let f = &item.finding;
+            *row.blocks_by_kind.entry(f.kind.as_str()).or_default() += 1;
+            *totals.blocks_by_kind.entry(f.kind.as_str()).or_default() += 1;
+            block_lines.extend(b.start_line..=b.end_line);
+            row.session_lines += b.session_lines;
+            let class = b
+                .class
+                .clone()
+                .unwrap_or_else(|| "(module level)".to_string());
+            let c = classes
+                .entry((file.display.clone(), class.clone()))
+                .or_insert_with(|| ClassRow {
+                    path: file.display.clone(),
+                    class,
+                    blocks: 0,
+                    session_lines: 0,
+                    block_lines: 0,
+                });
+            c.blocks += 1;
+            c.session_lines += b.session_lines;
+            c.block_lines += b.end_line + 1 - b.start_line;
+            totals.fixable_blocks += usize::from(f.applied);
+            let member = Member {
+                path: file.display.clone(),
+                line: f.line,
+                column: f.column,
+                kind: f.kind,
+                scope: b.scope.clone(),
+                safety: f.safety,
+                fixable: f.applied,
+                block_lines: b.end_line + 1 - b.start_line,
+                session_lines: b.session_lines,
+                lines_removed: per_block[idx].0,
+                lines_added: per_block[idx].1,
+                differences: BTreeMap::new(),
+            };
+            by_shape
+                .entry((f.kind, b.shape.clone()))
+                .or_default()
+                .push((member, b.details.clone(), b.text.clone()));
+        }
+        row.block_lines = block_lines.len();
+        totals.blocks += row.blocks;
+        totals.block_lines += row.block_lines;
+        totals.session_lines += row.session_lines;
+        totals.lines_removed += row.lines_removed;
+        totals.lines_added += row.lines_added;
+        files.push(row);
+    }
+    totals.files_with_blocks = files.len();
+    totals.net_lines_removed = totals.lines_removed as i64 - totals.lines_added as i64;
+
+    let mut clusters: Vec<Cluster> = by_shape
+        .into_iter()
+        .map(|((kind, shape), mut entries)| {
+            entries.sort_by(|a, b| (&a.0.path, a.0.line).cmp(&(&b.0.path, b.0.line)));
+            let (rep, rep_details, rep_text) = entries[0].clone();
+            let members: Vec<Member> = entries
+                .into_iter()
+                .map(|(mut m, details, _)| {
+                    for (k, v) in &details {
+                        if rep_details.get(k) != Some(v) {
+                            m.differences.insert(k, v.clone());
+                        }
+                    }
+                    for k in rep_details.keys() {
+                        if !details.contains_key(k) {
+                            m.differences.insert(k, String::new());
+                        }
+                    }
+                    m
+                })
+                .collect();
+            let files: BTreeSet<&str> = members.iter().map(|m| m.path.as_str()).collect();
+            Cluster {
+                id: 0,
+                fingerprint: Key {
+                    path: String::new(),
+                    code: kind.as_str().to_string(),
+                    scope: String::new(),
+                    block: shape.clone(),
+                }
+                .fingerprint()[..8]
+                    .to_string(),
+                kind,
+                shape,
+                size: members.len(),
+                files: files.len(),
+                session_lines: members.iter().map(|m| m.session_lines).sum(),
+                net_lines_removed: members
+                    .iter()
+                    .map(|m| m.lines_removed as i64 - m.lines_added as i64)
+                    .sum(),
+                representative: rep,
+                representative_text: rep_text,
+                representative_details: rep_details,
+                members,
+            }
+        })
+        .collect();
+    clusters.sort_by(|a, b| {
+        b.size
+            .cmp(&a.size)
+            .then(b.session_lines.cmp(&a.session_lines))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.shape.cmp(&b.shape))
+    });
+    for (i, c) in clusters.iter_mut().enumerate() {
+        c.id = i + 1;
+    }
+    totals.clusters = clusters.len();
+    totals.repeated_clusters = clusters.iter().filter(|c| c.size > 1).count();
+    totals.blocks_in_repeated_clusters =
+        clusters.iter().filter(|c| c.size > 1).map(|c| c.size).sum();
+
+    let mut classes: Vec<ClassRow> = classes.into_values().collect();
+    classes.sort_by(|a, b| {
+        b.session_lines
+            .cmp(&a.session_lines)
+            .then(a.path.cmp(&b.path))
+            .then(a.class.cmp(&b.class))
+    });
+    Report {
+        rewrites_counted: if safe_only { "safe" } else { "safe and review" },
+        totals,
+        files,
+        classes,
+        clusters,
+        skipped: run.skipped.clone(),
+        errors: run.errors.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lines_follow_old_line_numbers() {
+        let diff = "--- a/x.py\n+++ b/x.py\n@@ -3,6 +3,4 @@\n def f():\n-    s = F()\n-    try:\n+    with g() as s:\n         s.add(1)\n-    finally:\n-        s.close()\n x = 1\n";
+        let (removed, added) = diff_lines(diff);
+        assert_eq!(removed, vec![4, 5, 7, 8]);
+        assert_eq!(added, vec![5]);
+    }
+}

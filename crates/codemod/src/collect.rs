@@ -1,0 +1,167 @@
+//! What `audit` and `report` share: the same run `plan` makes (config, walk, both passes
+//! through `pipeline`), then each finding's block read from its file's AST and tokens.
+//! The findings are exactly `plan`'s; nothing here adds or drops one.
+
+use std::path::{Path, PathBuf};
+
+use analyzer::{LoadedConfig, SourceFile};
+use rayon::prelude::*;
+use rewriter::{PlannedFinding, Selection};
+
+use crate::blocks::{self, BlockInfo};
+use crate::classify::{classify, FileClass};
+use crate::commands::{check_exist, load_config, UsageError};
+use crate::pipeline::{self, Options};
+use crate::report::{Counts, ErrorKind, FileError, Skipped};
+use crate::walk;
+
+/// One finding and its block.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub finding: PlannedFinding,
+    pub block: BlockInfo,
+}
+
+/// A file with findings.
+#[derive(Debug)]
+pub struct File {
+    /// As shown to the user (relative to the current folder when below it).
+    pub display: String,
+    /// Relative to the project root, `/` separated (absolute when outside it).
+    pub rel: String,
+    pub class: FileClass,
+    /// The plan's unified diff, when the file changes.
+    pub diff: Option<String>,
+    pub items: Vec<Item>,
+}
+
+/// The run.
+#[derive(Debug)]
+pub struct Collected {
+    pub config: LoadedConfig,
+    pub root: PathBuf,
+    pub files: Vec<File>,
+    pub errors: Vec<FileError>,
+    pub skipped: Vec<Skipped>,
+    pub counts: Counts,
+    pub notes: Vec<String>,
+}
+
+impl Collected {
+    pub fn has_internal_error(&self) -> bool {
+        self.errors.iter().any(|e| e.kind == ErrorKind::Internal)
+    }
+}
+
+/// Run `plan`'s pipeline over `paths` and describe every finding's block.
+pub fn collect(
+    paths: &[PathBuf],
+    config_path: Option<&Path>,
+    selection: Selection,
+) -> Result<Collected, UsageError> {
+    check_exist(paths)?;
+    let config = load_config(config_path, &paths[0])?;
+    let root = walk::project_root(&paths[0], &config);
+    let walked = walk::collect(paths, &config);
+    let options = Options {
+        selection,
+        keep_plans: false,
+    };
+    let run = pipeline::run(config.clone(), paths, &walked.files, walked.errors, options);
+    let mut report = run.report;
+    report
+        .errors
+        .extend(run.index_errors.into_iter().map(|mut e| {
+            if e.kind != ErrorKind::Internal {
+                e.message
+                    .push_str(" (not indexed: its definitions are unknown to the run)");
+            }
+            e
+        }));
+
+    let described: Vec<(File, Option<FileError>)> = report
+        .files
+        .into_par_iter()
+        .map(|f| {
+            let rel = relative(&root, &f.path, &f.display);
+            let class = classify(Path::new(&rel));
+            let blocks = pipeline::guarded(|| {
+                let file = SourceFile::read(&f.path).map_err(|e| e.to_string())?;
+                blocks::describe(&file, &f.findings)
+            })
+            .unwrap_or_else(|panic| Err(format!("internal error, please report: {panic}")));
+            let (infos, error) = match blocks {
+                Ok(infos) => (infos, None),
+                Err(message) => (
+                    f.findings.iter().map(fallback).collect(),
+                    Some(FileError {
+                        path: f.display.clone(),
+                        line: None,
+                        kind: ErrorKind::Io,
+                        message: format!("blocks not described: {message}"),
+                    }),
+                ),
+            };
+            let items = f
+                .findings
+                .into_iter()
+                .zip(infos)
+                .map(|(finding, block)| Item { finding, block })
+                .collect();
+            (
+                File {
+                    display: f.display,
+                    rel,
+                    class,
+                    diff: f.diff,
+                    items,
+                },
+                error,
+            )
+        })
+        .collect();
+    let mut files = Vec::with_capacity(described.len());
+    for (file, error) in described {
+        files.push(file);
+        report.errors.extend(error);
+    }
+    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Collected {
+        config,
+        root,
+        files,
+        errors: report.errors,
+        skipped: report.skipped,
+        counts: report.counts,
+        notes: report.notes,
+    })
+}
+
+/// `path` relative to `root`, `/` separated; `display` when it lies outside.
+fn relative(root: &Path, path: &Path, display: &str) -> String {
+    match path.strip_prefix(root) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => display.to_string(),
+    }
+}
+
+/// When a file cannot be read again: the finding alone, its line as its block.
+fn fallback(f: &PlannedFinding) -> BlockInfo {
+    BlockInfo {
+        scope: "<unknown>".to_string(),
+        class: None,
+        session: None,
+        start_line: f.line,
+        end_line: f.line,
+        session_lines: 1,
+        shape: f.kind.to_string(),
+        details: Default::default(),
+        header: format!("line {}", f.line),
+        text: String::new(),
+        suppressed: None,
+    }
+}
