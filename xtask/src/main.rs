@@ -3,6 +3,8 @@
 //! Each subcommand lives in its own module; this file only dispatches.
 
 mod corpus;
+mod migrate;
+mod snapshots;
 
 use clap::{Parser, Subcommand};
 
@@ -21,10 +23,16 @@ struct Cli {
 enum Command {
     /// Run codemod over real PyPI packages and report counts, safety checks and timings.
     Corpus(corpus::Args),
+    /// Migrate a tree file by file with snapshot review (same as `codemod migrate`).
+    Migrate(migrate::Args),
+    /// Check (or --update) the insta snapshots of every testdata case and the example.
+    Snapshots(snapshots::Args),
 }
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().command {
         Command::Corpus(args) => corpus::run(args),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Snapshots(args) => snapshots::run(args),
     }
 }

@@ -1,17 +1,29 @@
 //! `codemod`: find hand-written SQLAlchemy session blocks and rewrite them into the
 //! codebase's scope guard.
 
+mod baseline;
+mod blocks;
+mod classify;
+mod clusters;
+mod codes;
+mod collect;
 mod commands;
+mod html;
+mod interactive;
 mod pipeline;
 mod render;
 mod report;
+mod sarif;
 mod walk;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use commands::{apply::ApplyArgs, exit, guard::GuardArgs, plan::PlanArgs};
+use commands::{
+    apply::ApplyArgs, audit::AuditArgs, exit, guard::GuardArgs, plan::PlanArgs,
+    report_cmd::ReportArgs,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "codemod", version, about, long_about = None)]
@@ -28,6 +40,12 @@ enum Command {
     Apply(ApplyArgs),
     /// Show the guard the rewrites use, where it was found and what it does.
     Guard(GuardArgs),
+    /// Lint: every finding with a code and a severity; exit 1 with --fail-on (CI gate).
+    Audit(AuditArgs),
+    /// The duplication map: blocks per file and class, clusters of same-shaped blocks.
+    Report(ReportArgs),
+    /// Migrate a tree file by file: review each patch, apply with a check, resume later.
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +62,9 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args),
         Command::Apply(args) => commands::apply::run(args),
         Command::Guard(args) => commands::guard::run(args),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Report(args) => commands::report_cmd::run(args),
+        Command::Migrate(args) => commands::migrate::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,8 +1,11 @@
 //! The subcommands and what they share: config loading and exit codes.
 
 pub mod apply;
+pub mod audit;
 pub mod guard;
+pub mod migrate;
 pub mod plan;
+pub mod report_cmd;
 
 use std::path::{Path, PathBuf};
 

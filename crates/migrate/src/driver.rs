@@ -1,0 +1,709 @@
+//! `migrate`: plan, reconcile with the ledger, write snapshots, apply the accepted files
+//! one at a time with the check after each.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use rewriter::Selection;
+
+use crate::ledger::{Entry, Ledger, State};
+use crate::tree::{plan_tree, Planned, Planning};
+use crate::{git, io_err, sha256_hex, snapshot, tool_version, Error, Target};
+
+/// The order accepted files are applied in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Order {
+    /// Fewest review rewrites, then fewest rewrites, then fewest findings left, then path.
+    #[default]
+    Safest,
+    /// Path order.
+    Path,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Shell command run in the tree after each file is written (`sh -c`); the file is
+    /// restored when it fails. `CODEMOD_MIGRATE_FILE` names the file just written.
+    pub check: Option<String>,
+    /// Go on after a failed file instead of stopping.
+    pub keep_going: bool,
+    /// Accept every pending patch without review.
+    pub yes: bool,
+    /// Start even when the tree has uncommitted changes or is not in git.
+    pub force: bool,
+    /// Stop after this many files were written (applied or failed).
+    pub batch: Option<usize>,
+    /// One git commit per applied file.
+    pub commit: bool,
+    pub order: Order,
+    /// Rewrites classified review are part of the patches too.
+    pub include_review: bool,
+    /// Failed files whose plan did not change are tried again.
+    pub retry_failed: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    /// Applied by this run, in order.
+    pub applied: Vec<String>,
+    /// Failed in this run.
+    pub failed: Vec<String>,
+    /// Waiting for review after the run.
+    pub pending: Vec<String>,
+    /// Accepted but not applied (the run stopped, or `--batch`).
+    pub accepted_left: Vec<String>,
+}
+
+/// Lines to stdout, kept clear of the progress bar.
+struct Ui<'a> {
+    out: &'a mut dyn Write,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Ui<'_> {
+    fn line(&mut self, s: &str) {
+        let out = &mut self.out;
+        match &self.bar {
+            Some(bar) => bar.suspend(|| {
+                let _ = writeln!(out, "{s}");
+            }),
+            None => {
+                let _ = writeln!(out, "{s}");
+            }
+        }
+    }
+}
+
+pub fn run(target: &Target, opts: &RunOptions, out: &mut dyn Write) -> Result<RunSummary, Error> {
+    let mut ledger = Ledger::load(target)?;
+    check_clean(target, &ledger, opts)?;
+    let selection = if opts.include_review {
+        Selection::SafeAndReview
+    } else {
+        Selection::SafeOnly
+    };
+    let plans = plan_tree(target, selection)?;
+    let mut ui = Ui { out, bar: None };
+    reconcile(target, &mut ledger, &plans, opts, &mut ui)?;
+    ledger.save(target)?;
+
+    let planned: BTreeMap<&str, &Planned> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Planning::Planned(p) => Some((p.rel.as_str(), p)),
+            Planning::Unplannable { .. } => None,
+        })
+        .collect();
+    let mut queue: Vec<&Planned> = ledger
+        .files
+        .iter()
+        .filter(|(_, e)| e.state == State::Accepted)
+        .filter_map(|(rel, _)| planned.get(rel.as_str()).copied())
+        .collect();
+    match opts.order {
+        Order::Path => queue.sort_by(|a, b| a.rel.cmp(&b.rel)),
+        Order::Safest => queue.sort_by_key(|p| {
+            let rewritten = |class: &str| {
+                p.findings
+                    .iter()
+                    .filter(|f| f.rewritten && f.class == class)
+                    .count()
+            };
+            let all = p.findings.iter().filter(|f| f.rewritten).count();
+            let left = p.findings.len() - all;
+            (rewritten("review"), all, left, p.rel.clone())
+        }),
+    }
+
+    let mut summary = RunSummary::default();
+    let total = opts.batch.map_or(queue.len(), |b| b.min(queue.len()));
+    if total > 1 && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("migrating [{bar:40}] {pos}/{len} {msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        ui.bar = Some(bar);
+    }
+    let mut stopped = false;
+    for (i, p) in queue.iter().enumerate() {
+        if i >= total || stopped {
+            summary.accepted_left.push(p.rel.clone());
+            continue;
+        }
+        if let Some(bar) = &ui.bar {
+            bar.set_message(p.rel.clone());
+        }
+        let ok = apply_one(target, &mut ledger, p, opts, (i + 1, total), &mut ui)?;
+        ledger.save(target)?;
+        if let Some(bar) = &ui.bar {
+            bar.inc(1);
+        }
+        if ok {
+            summary.applied.push(p.rel.clone());
+        } else {
+            summary.failed.push(p.rel.clone());
+            stopped = !opts.keep_going;
+        }
+    }
+    if let Some(bar) = ui.bar.take() {
+        bar.finish_and_clear();
+    }
+    summary.pending = ledger
+        .files
+        .iter()
+        .filter(|(_, e)| e.state == State::PendingReview)
+        .map(|(rel, _)| rel.clone())
+        .collect();
+
+    let rewrites: usize = summary
+        .applied
+        .iter()
+        .filter_map(|r| ledger.files.get(r))
+        .map(Entry::rewrites)
+        .sum();
+    ui.line(&format!(
+        "applied {} file{} ({rewrites} rewrite{}), {} failed, {} pending review, {} accepted and not applied yet",
+        summary.applied.len(),
+        plural(summary.applied.len()),
+        plural(rewrites),
+        summary.failed.len(),
+        summary.pending.len(),
+        summary.accepted_left.len(),
+    ));
+    if stopped {
+        ui.line("stopped at the failed file (--keep-going goes on); run again to resume");
+    }
+    if !summary.pending.is_empty() {
+        ui.line(&format!(
+            "review the pending patches in {} with `migrate review`, then run again",
+            target.snapshot_dir().display()
+        ));
+    }
+    Ok(summary)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Refuse a tree that is not in git, or has changes the migration did not make.
+fn check_clean(target: &Target, ledger: &Ledger, opts: &RunOptions) -> Result<(), Error> {
+    if opts.commit || !opts.force {
+        if let Err(e) = git::prefix(&target.dir) {
+            let why = if opts.commit {
+                "--commit needs one"
+            } else {
+                "a migration must be revertible with git; pass --force to go on anyway"
+            };
+            return Err(Error::Usage(format!(
+                "{}: not in a git repository ({why}): {e}",
+                target.dir.display()
+            )));
+        }
+    }
+    if opts.force {
+        return Ok(());
+    }
+    let changes = git::changes(&target.dir, target.state_rel().as_deref())?;
+    let foreign: Vec<(String, String)> = changes
+        .into_iter()
+        .filter(|(_, rel)| !written_by_us(target, ledger, rel))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let mut msg = format!(
+        "{}: uncommitted changes (a migration must be revertible with git); \
+         commit or stash them, or pass --force:",
+        target.dir.display()
+    );
+    for (status, rel) in foreign.iter().take(10) {
+        msg.push_str(&format!("\n  {status:>2} {rel}"));
+    }
+    if foreign.len() > 10 {
+        msg.push_str(&format!("\n  ... and {} more", foreign.len() - 10));
+    }
+    Err(Error::Usage(msg))
+}
+
+/// A change that is a file this migration wrote and nobody touched since.
+fn written_by_us(target: &Target, ledger: &Ledger, rel: &str) -> bool {
+    let Some(e) = ledger.files.get(rel) else {
+        return false;
+    };
+    !e.applied_sha256.is_empty()
+        && std::fs::read(target.abs(rel)).is_ok_and(|b| sha256_hex(&b) == e.applied_sha256)
+}
+
+fn describe(p: &Planned) -> String {
+    let n = p.findings.iter().filter(|f| f.rewritten).count();
+    let review = p
+        .findings
+        .iter()
+        .filter(|f| f.rewritten && f.class == "review")
+        .count();
+    let left = p.findings.len() - n;
+    format!(
+        "{n} rewrite{} ({} safe, {review} review), {left} finding{} left as is; planned by {} from sha256 {}",
+        plural(n),
+        n - review,
+        plural(left),
+        tool_version(),
+        p.sha256
+    )
+}
+
+fn snapshot_name(ledger: &Ledger, rel: &str) -> String {
+    if let Some(e) = ledger.files.get(rel).filter(|e| !e.snapshot.is_empty()) {
+        return e.snapshot.clone();
+    }
+    snapshot::name_for(rel, |n| {
+        ledger
+            .files
+            .iter()
+            .any(|(r, e)| r != rel && e.snapshot == n)
+    })
+}
+
+fn new_entry(state: State, p: &Planned) -> Entry {
+    Entry {
+        state,
+        planned_sha256: p.sha256.clone(),
+        patch_sha256: patch_sha(&p.diff),
+        applied_sha256: String::new(),
+        snapshot: String::new(),
+        reason: None,
+        output: None,
+        applied_order: None,
+        commit: None,
+        tool: tool_version(),
+        findings: p.findings.clone(),
+    }
+}
+
+fn patch_sha(diff: &str) -> String {
+    if diff.is_empty() {
+        String::new()
+    } else {
+        sha256_hex(diff.as_bytes())
+    }
+}
+
+/// Write `p`'s patch as a pending snapshot and record it.
+fn make_pending(
+    target: &Target,
+    ledger: &mut Ledger,
+    p: &Planned,
+    note: Option<String>,
+) -> Result<(), Error> {
+    let name = snapshot_name(ledger, &p.rel);
+    let old = ledger.files.get(&p.rel).cloned();
+    let mut entry = new_entry(State::Planned, p);
+    entry.snapshot = name.clone();
+    if let Some(old) = &old {
+        entry.applied_sha256 = old.applied_sha256.clone();
+        entry.applied_order = old.applied_order;
+        entry.commit = old.commit.clone();
+    }
+    ledger.files.insert(p.rel.clone(), entry.clone());
+    snapshot::write_pending(
+        target,
+        &name,
+        &p.rel,
+        &describe(p),
+        &snapshot::body(&p.findings, &p.diff),
+    )?;
+    entry.state = State::PendingReview;
+    entry.reason = note;
+    ledger.files.insert(p.rel.clone(), entry);
+    Ok(())
+}
+
+/// Bring the ledger up to date with the plan: new files get a pending snapshot, files
+/// whose bytes or patch changed are planned again, nothing already decided is redone.
+fn reconcile(
+    target: &Target,
+    ledger: &mut Ledger,
+    plans: &[Planning],
+    opts: &RunOptions,
+    ui: &mut Ui,
+) -> Result<(), Error> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for planning in plans {
+        seen.insert(planning.rel().to_string());
+        let p = match planning {
+            Planning::Unplannable { rel, reason } => {
+                let reason = format!("cannot be planned: {reason}");
+                ui.line(&format!("skipped {rel}: {reason}"));
+                match ledger.files.get_mut(rel) {
+                    Some(e) if e.state == State::Applied => {}
+                    Some(e) => {
+                        snapshot::remove(&snapshot::pending_path(target, &e.snapshot))?;
+                        e.state = State::Skipped;
+                        e.reason = Some(reason);
+                    }
+                    None => {
+                        ledger.files.insert(
+                            rel.clone(),
+                            Entry {
+                                state: State::Skipped,
+                                planned_sha256: String::new(),
+                                patch_sha256: String::new(),
+                                applied_sha256: String::new(),
+                                snapshot: String::new(),
+                                reason: Some(reason),
+                                output: None,
+                                applied_order: None,
+                                commit: None,
+                                tool: tool_version(),
+                                findings: vec![],
+                            },
+                        );
+                    }
+                }
+                continue;
+            }
+            Planning::Planned(p) => p,
+        };
+        let rel = &p.rel;
+        let psha = patch_sha(&p.diff);
+        let Some(old) = ledger.files.get(rel).cloned() else {
+            if p.diff.is_empty() {
+                let mut e = new_entry(State::Skipped, p);
+                e.reason = Some(nothing_to_rewrite(p));
+                ledger.files.insert(rel.clone(), e);
+            } else {
+                make_pending(target, ledger, p, None)?;
+                if !opts.yes {
+                    ui.line(&format!(
+                        "{rel}: {} rewrite{} planned: pending review ({})",
+                        p.findings.iter().filter(|f| f.rewritten).count(),
+                        plural(p.findings.iter().filter(|f| f.rewritten).count()),
+                        snapshot::pending_path(target, &snapshot_name(ledger, rel)).display()
+                    ));
+                }
+            }
+            continue;
+        };
+        let file_changed = old.planned_sha256 != p.sha256;
+        let same = !file_changed && old.patch_sha256 == psha;
+        let why = if file_changed {
+            "the file changed since it was planned"
+        } else {
+            "the tool's patch for it changed (new codemod version or options)"
+        };
+        let has = |path: std::path::PathBuf| !old.snapshot.is_empty() && path.is_file();
+        match old.state {
+            State::Applied => {
+                if !p.diff.is_empty() {
+                    let why = if old.applied_sha256 == p.sha256 {
+                        "the tool now plans more for it (new codemod version or options)"
+                    } else {
+                        "the file changed since it was applied"
+                    };
+                    make_pending(
+                        target,
+                        ledger,
+                        p,
+                        Some(format!(
+                            "follow-up patch for an applied file: {why}; review it"
+                        )),
+                    )?;
+                    ui.line(&format!(
+                        "{rel}: applied before, now plans another patch: pending review"
+                    ));
+                }
+            }
+            State::Planned | State::PendingReview => {
+                if same && has(snapshot::pending_path(target, &old.snapshot)) {
+                    continue;
+                }
+                if p.diff.is_empty() {
+                    skip_nothing_left(target, ledger, p)?;
+                } else {
+                    make_pending(target, ledger, p, Some(format!("re-planned: {why}")))?;
+                }
+            }
+            State::Accepted => {
+                if same && has(snapshot::accepted_path(target, &old.snapshot)) {
+                    continue;
+                }
+                if p.diff.is_empty() {
+                    skip_nothing_left(target, ledger, p)?;
+                } else {
+                    make_pending(
+                        target,
+                        ledger,
+                        p,
+                        Some(format!(
+                            "the accepted patch no longer holds ({why}): review the new one"
+                        )),
+                    )?;
+                    ui.line(&format!(
+                        "{rel}: accepted patch no longer holds ({why}): pending review again"
+                    ));
+                }
+            }
+            State::Failed => {
+                if same {
+                    if opts.retry_failed {
+                        let e = ledger.files.get_mut(rel).expect("present");
+                        e.state = State::Accepted;
+                        e.reason = None;
+                        e.output = None;
+                    }
+                    continue;
+                }
+                if p.diff.is_empty() {
+                    skip_nothing_left(target, ledger, p)?;
+                } else {
+                    make_pending(
+                        target,
+                        ledger,
+                        p,
+                        Some(format!("re-planned after a failed check: {why}")),
+                    )?;
+                }
+            }
+            State::Skipped => {
+                if same {
+                    continue;
+                }
+                if p.diff.is_empty() {
+                    let mut e = new_entry(State::Skipped, p);
+                    e.snapshot = old.snapshot.clone();
+                    e.reason = Some(nothing_to_rewrite(p));
+                    ledger.files.insert(rel.clone(), e);
+                } else {
+                    make_pending(target, ledger, p, Some(format!("re-planned: {why}")))?;
+                }
+            }
+        }
+    }
+    // Files the plan no longer mentions: nothing left to rewrite, or gone.
+    for (rel, e) in ledger.files.iter_mut() {
+        if seen.contains(rel) || matches!(e.state, State::Applied | State::Skipped) {
+            continue;
+        }
+        if !e.snapshot.is_empty() {
+            snapshot::remove(&snapshot::pending_path(target, &e.snapshot))?;
+        }
+        e.state = State::Skipped;
+        e.reason = Some(if target.abs(rel).exists() {
+            "nothing left to rewrite".to_string()
+        } else {
+            "file removed".to_string()
+        });
+    }
+    if opts.yes {
+        for e in ledger.files.values_mut() {
+            if e.state == State::PendingReview {
+                snapshot::accept(target, &e.snapshot)?;
+                e.state = State::Accepted;
+                e.reason = Some("accepted with --yes".to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn nothing_to_rewrite(p: &Planned) -> String {
+    let n = p.findings.len();
+    format!(
+        "no automatic rewrite: {n} finding{} for a person (see `codemod plan`)",
+        plural(n)
+    )
+}
+
+fn skip_nothing_left(target: &Target, ledger: &mut Ledger, p: &Planned) -> Result<(), Error> {
+    let e = ledger.files.get_mut(&p.rel).expect("present");
+    if !e.snapshot.is_empty() {
+        snapshot::remove(&snapshot::pending_path(target, &e.snapshot))?;
+    }
+    let snapshot = e.snapshot.clone();
+    let mut new = new_entry(State::Skipped, p);
+    new.snapshot = snapshot;
+    new.reason = Some(nothing_to_rewrite(p));
+    ledger.files.insert(p.rel.clone(), new);
+    Ok(())
+}
+
+/// Write one file, check it, restore it if the check fails; true when applied.
+fn apply_one(
+    target: &Target,
+    ledger: &mut Ledger,
+    p: &Planned,
+    opts: &RunOptions,
+    (i, total): (usize, usize),
+    ui: &mut Ui,
+) -> Result<bool, Error> {
+    let rel = &p.rel;
+    let n = p.findings.iter().filter(|f| f.rewritten).count();
+    let fail = |ledger: &mut Ledger, reason: String, output: Option<String>| {
+        let e = ledger
+            .files
+            .get_mut(rel)
+            .expect("queued files are in the ledger");
+        e.state = State::Failed;
+        e.reason = Some(reason);
+        e.output = output;
+    };
+    if let Err(e) = rewriter::write_atomic(&p.path, &p.original, &p.new_bytes) {
+        ui.line(&format!("[{i}/{total}] {rel}: not written: {e}"));
+        fail(ledger, format!("not written: {e}"), None);
+        return Ok(false);
+    }
+    ui.line(&format!(
+        "[{i}/{total}] {rel}: {n} rewrite{} written",
+        plural(n)
+    ));
+    if let Some(cmd) = &opts.check {
+        let (ok, status, tail) = run_check(&target.dir, cmd, rel)?;
+        if !ok {
+            restore(p)?;
+            ui.line(&format!(
+                "  check failed ({status}); {rel} restored byte for byte"
+            ));
+            for line in tail.lines() {
+                ui.line(&format!("  | {line}"));
+            }
+            fail(
+                ledger,
+                format!("check `{cmd}` failed ({status}); the file was restored"),
+                Some(tail),
+            );
+            return Ok(false);
+        }
+        ui.line("  check passed");
+    }
+    let commit = if opts.commit {
+        match git::commit(&target.dir, rel, &commit_message(ledger, p, opts)) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                restore(p)?;
+                let _ = Command::new("git")
+                    .args(["reset", "--quiet", "--", rel])
+                    .current_dir(&target.dir)
+                    .status();
+                ui.line(&format!("  {e}; {rel} restored"));
+                fail(ledger, format!("{e}; the file was restored"), None);
+                return Ok(false);
+            }
+        }
+    } else {
+        None
+    };
+    let order = ledger.next_order;
+    ledger.next_order += 1;
+    let e = ledger
+        .files
+        .get_mut(rel)
+        .expect("queued files are in the ledger");
+    e.state = State::Applied;
+    e.applied_sha256 = sha256_hex(&p.new_bytes);
+    e.applied_order = Some(order);
+    e.reason = None;
+    e.output = None;
+    if let Some(id) = commit {
+        ui.line(&format!("  committed {}", &id[..id.len().min(12)]));
+        e.commit = Some(id);
+    }
+    Ok(true)
+}
+
+/// Put the planned-from bytes back and make sure they are there.
+fn restore(p: &Planned) -> Result<(), Error> {
+    if let Err(e) = rewriter::write_atomic(&p.path, &p.new_bytes, &p.original) {
+        return Err(Error::Io(format!(
+            "{}: could not be restored after a failed check ({e}); restore it with git",
+            p.rel
+        )));
+    }
+    let now = std::fs::read(&p.path).map_err(|e| io_err(&p.rel, e))?;
+    if now != p.original {
+        return Err(Error::Io(format!(
+            "{}: restored bytes differ from the original; restore it with git",
+            p.rel
+        )));
+    }
+    Ok(())
+}
+
+/// Lines and characters of a failing check's output kept in the ledger.
+const TAIL_LINES: usize = 20;
+const TAIL_CHARS: usize = 4000;
+
+/// Run `cmd` with `sh -c` in `dir`, stderr merged into stdout; (passed, status, tail).
+fn run_check(dir: &Path, cmd: &str, rel: &str) -> Result<(bool, String, String), Error> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec 2>&1\n{cmd}"))
+        .current_dir(dir)
+        .env("CODEMOD_MIGRATE_FILE", rel)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| io_err(format!("cannot run the check `{cmd}`"), e))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut tail = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
+    if tail.len() > TAIL_CHARS {
+        let mut cut = tail.len() - TAIL_CHARS;
+        while !tail.is_char_boundary(cut) {
+            cut += 1;
+        }
+        tail = tail[cut..].to_string();
+    }
+    let status = match out.status.code() {
+        Some(code) => format!("exit {code}"),
+        None => "killed by a signal".to_string(),
+    };
+    Ok((out.status.success(), status, tail))
+}
+
+/// One line per rewrite with its class, then what is left for a person.
+fn commit_message(ledger: &Ledger, p: &Planned, opts: &RunOptions) -> String {
+    let n = p.findings.iter().filter(|f| f.rewritten).count();
+    let mut msg = format!(
+        "codemod: migrate {} ({n} rewrite{})\n\nRewrites (class, line, kind: reason):\n",
+        p.rel,
+        plural(n)
+    );
+    for f in p.findings.iter().filter(|f| f.rewritten) {
+        msg.push_str(&format!(
+            "- {}, line {}, {}: {}\n",
+            f.class, f.line, f.kind, f.reason
+        ));
+    }
+    let left: Vec<_> = p.findings.iter().filter(|f| !f.rewritten).collect();
+    if !left.is_empty() {
+        msg.push_str("\nLeft as is:\n");
+        for f in left {
+            msg.push_str(&format!(
+                "- {}, line {}, {}: {}\n",
+                f.class, f.line, f.kind, f.reason
+            ));
+        }
+    }
+    msg.push_str(&format!(
+        "\nPlanned by {} from sha256 {}",
+        ledger
+            .files
+            .get(&p.rel)
+            .map_or_else(tool_version, |e| e.tool.clone()),
+        p.sha256
+    ));
+    if let Some(cmd) = &opts.check {
+        msg.push_str(&format!("; checked with `{cmd}`"));
+    }
+    msg.push('\n');
+    msg
+}
