@@ -8,12 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn example() -> PathBuf {
-    std::fs::canonicalize(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/inventory_service"),
-    )
-    .unwrap()
-}
+mod common;
+use common::*;
 
 fn testdata() -> PathBuf {
     std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")).unwrap()
@@ -53,25 +49,6 @@ fn json(o: &Output) -> Value {
     })
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// (code, severity) each kind must map to.
 const TABLE: [(&str, &str, &str); 7] = [
     ("manual-lifecycle", "SES001", "medium"),
@@ -90,28 +67,6 @@ fn kind_of(code: &str) -> &'static str {
 fn findings(doc: &Value) -> &Vec<Value> {
     doc["findings"].as_array().unwrap()
 }
-
-const DB_PY: &str = r#"from contextlib import contextmanager
-
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-
-engine = create_engine("sqlite://")
-SessionLocal = sessionmaker(bind=engine)
-
-
-@contextmanager
-def get_db_session():
-    session = SessionLocal()
-    try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-"#;
 
 /// One leaked session (SES002, high) per function `name`.
 fn leaky(names: &[&str]) -> String {
@@ -470,7 +425,7 @@ fn inline_suppressions_use_real_comments_only() {
     write(
         dir.path(),
         "service.py",
-        &leaky(&["a"]).replace("SessionLocal()\n", "SessionLocal()  # codemod: ignore\n"),
+        leaky(&["a"]).replace("SessionLocal()\n", "SessionLocal()  # codemod: ignore\n"),
     );
     let o = codemod(dir.path(), &["audit", "--fail-on", "low", "."]);
     assert_code(&o, 0);
@@ -484,9 +439,9 @@ fn per_file_ignores_from_config() {
         "pyproject.toml",
         "[project]\nname = \"svc\"\n\n[tool.codemod.per-file-ignores]\n\"legacy/**\" = [\"SES002\"]\n\"old_jobs.py\" = [\"ALL\"]\n",
     );
-    write(dir.path(), "legacy/a.py", &leaky(&["a"]));
-    write(dir.path(), "old_jobs.py", &leaky(&["b"]));
-    write(dir.path(), "service.py", &leaky(&["c"]));
+    write(dir.path(), "legacy/a.py", leaky(&["a"]));
+    write(dir.path(), "old_jobs.py", leaky(&["b"]));
+    write(dir.path(), "service.py", leaky(&["c"]));
     let doc = json(&codemod(dir.path(), &["audit", "--format", "json", "."]));
     let paths: Vec<&str> = findings(&doc)
         .iter()
@@ -516,10 +471,10 @@ fn per_file_ignores_from_config() {
 #[test]
 fn tests_scripts_and_experiments_are_classified_and_production_only_drops_them() {
     let dir = project();
-    write(dir.path(), "app/service.py", &leaky(&["a"]));
-    write(dir.path(), "tests/test_service.py", &leaky(&["test_a"]));
-    write(dir.path(), "scripts/seed.py", &leaky(&["seed"]));
-    write(dir.path(), "app/service_fixed.py", &leaky(&["a2"]));
+    write(dir.path(), "app/service.py", leaky(&["a"]));
+    write(dir.path(), "tests/test_service.py", leaky(&["test_a"]));
+    write(dir.path(), "scripts/seed.py", leaky(&["seed"]));
+    write(dir.path(), "app/service_fixed.py", leaky(&["a2"]));
     let all = json(&codemod(dir.path(), &["audit", "--format", "json", "."]));
     assert_eq!(findings(&all).len(), 4);
     let classes = &all["summary"]["non_production_files"];
@@ -565,7 +520,7 @@ fn tests_scripts_and_experiments_are_classified_and_production_only_drops_them()
 #[test]
 fn baseline_fails_only_on_new_findings_and_survives_line_shifts() {
     let dir = project();
-    write(dir.path(), "service.py", &leaky(&["a", "b"]));
+    write(dir.path(), "service.py", leaky(&["a", "b"]));
     let o = codemod(
         dir.path(),
         &[
@@ -628,7 +583,7 @@ fn baseline_fails_only_on_new_findings_and_survives_line_shifts() {
     write(
         dir.path(),
         "service.py",
-        &format!(
+        format!(
             "{shifted}{}",
             leaky(&["c"]).replace("from db import SessionLocal\n", "")
         ),
@@ -658,7 +613,7 @@ fn baseline_fails_only_on_new_findings_and_survives_line_shifts() {
     write(
         dir.path(),
         "service.py",
-        &leaky(&["a", "b"]).replace(
+        leaky(&["a", "b"]).replace(
             "    session.commit()\n",
             "    session.commit()\n    session = SessionLocal()\n    session.add(x)\n    session.commit()\n",
         ),

@@ -6,43 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const DB_PY: &str = r#"from contextlib import contextmanager
-
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-
-engine = create_engine("sqlite://")
-SessionLocal = sessionmaker(bind=engine)
-
-
-@contextmanager
-def get_db_session():
-    session = SessionLocal()
-    try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-"#;
-
-const SERVICE_PY: &str = r#"from db import SessionLocal
-from models import User
-
-
-def create_user(name):
-    session = SessionLocal()
-    try:
-        session.add(User(name=name))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-"#;
+mod common;
+use common::*;
 
 /// Line and column of `session = SessionLocal()` in `SERVICE_PY`.
 const SERVICE_BLOCK: &str = "service.py:6:5";
@@ -50,14 +15,6 @@ const SERVICE_BLOCK: &str = "service.py:6:5";
 /// The same block under another function name, for extra files.
 fn block_file(header: &str, func: &str) -> String {
     format!("{header}{}", SERVICE_PY.replace("create_user", func))
-}
-
-fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(p, text).unwrap();
 }
 
 fn read(dir: &Path, rel: &str) -> String {

@@ -14,43 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const DB_PY: &str = r#"from contextlib import contextmanager
-
-from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
-
-engine = create_engine("sqlite://")
-SessionLocal = sessionmaker(bind=engine)
-
-
-@contextmanager
-def get_db_session():
-    session = SessionLocal()
-    try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-"#;
-
-const SERVICE_PY: &str = r#"from db import SessionLocal
-from models import User
-
-
-def create_user(name):
-    session = SessionLocal()
-    try:
-        session.add(User(name=name))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-"#;
+mod common;
+use common::*;
 
 /// The manual block of `SERVICE_PY` (one function), to repeat under other names.
 fn block(func: &str) -> String {
@@ -59,14 +24,6 @@ fn block(func: &str) -> String {
 }
 
 const HEADER: &str = "from db import SessionLocal\nfrom models import User\n\n\n";
-
-fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let p = dir.join(rel);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(p, text).unwrap();
-}
 
 fn read(dir: &Path, rel: &str) -> Vec<u8> {
     std::fs::read(dir.join(rel)).unwrap()

@@ -12,31 +12,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+use common::*;
+
 const PART: &str = "app/services/part_service.py";
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_codemod")
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/inventory_service")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "__pycache__" || name == ".codemod" {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(&name));
-        } else {
-            std::fs::copy(&path, to.join(&name)).unwrap();
-        }
-    }
 }
 
 fn project() -> (tempfile::TempDir, PathBuf) {

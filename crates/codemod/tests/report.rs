@@ -9,12 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn example() -> PathBuf {
-    std::fs::canonicalize(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/inventory_service"),
-    )
-    .unwrap()
-}
+mod common;
+use common::*;
 
 fn codemod(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_codemod"))
