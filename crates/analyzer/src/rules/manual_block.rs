@@ -679,6 +679,32 @@ pub(crate) fn commit_reviews(
     }
 }
 
+/// The commit that ends the success path (removable when the guard commits), after the
+/// checks and reviews every shape makes of the original's commits.
+fn commits(
+    ctx: &Ctx,
+    guard: &BlockGuard,
+    body: &[Stmt],
+    name: &str,
+    else_commit: bool,
+    taint: &Taint,
+    review: &mut Vec<String>,
+) -> Check<Option<usize>> {
+    let trailing = usage::trailing_commit(body, name, taint);
+    begin_form_commits(ctx, guard, body, name, trailing)?;
+    commit_reviews(
+        ctx,
+        guard.lifecycle.commits,
+        body,
+        name,
+        trailing,
+        else_commit,
+        taint,
+        review,
+    );
+    Ok(trailing)
+}
+
 /// SQLAlchemy's `begin()` guards end their transaction at a commit: any commit left in the
 /// block (a checkpoint) would make the next statement fail with "Can't operate on closed
 /// transaction inside context manager".
@@ -758,26 +784,10 @@ fn leaked(
             ctx.line(r.start())
         ));
     }
-    for s in stmts {
-        if !ctx.owns_lines(s.range()) {
-            return manual(format!(
-                "line {} holds several statements",
-                ctx.line(s.start())
-            ));
-        }
+    if let Some(why) = ctx.shared_line(stmts.iter().map(Ranged::range)) {
+        return manual(why);
     }
-    let trailing = usage::trailing_commit(work, name, taint);
-    begin_form_commits(ctx, guard, work, name, trailing)?;
-    commit_reviews(
-        ctx,
-        guard.lifecycle.commits,
-        work,
-        name,
-        trailing,
-        false,
-        taint,
-        review,
-    );
+    let trailing = commits(ctx, guard, work, name, false, taint, review)?;
     let range = block_range(site, &Block::Leaked { last });
     let expires = guard.lifecycle.commits && trailing.is_none();
     detached_reviews(
@@ -974,23 +984,13 @@ fn with_try(
         .chain(shape.intermediates.iter().map(|s| s.range()))
         .chain(t.orelse.iter().map(|s| s.range()))
         .chain(t.finalbody.iter().map(|s| s.range()));
-    for r in touched {
-        if !ctx.owns_lines(r) {
-            return manual(format!(
-                "line {} holds several statements",
-                ctx.line(r.start())
-            ));
-        }
+    let handler_stmts = decided
+        .iter()
+        .flat_map(|(h, _)| h.body.iter().map(Ranged::range));
+    if let Some(why) = ctx.shared_line(touched.chain(handler_stmts)) {
+        return manual(why);
     }
     for (h, _) in &decided {
-        for s in &h.body {
-            if !ctx.owns_lines(s.range()) {
-                return manual(format!(
-                    "line {} holds several statements",
-                    ctx.line(s.start())
-                ));
-            }
-        }
         if syntax::body_on_header_line(ctx.text, h.start(), h.body[0].start()) {
             return manual(format!(
                 "the handler at line {} is on one line",
@@ -999,18 +999,7 @@ fn with_try(
         }
     }
 
-    let trailing = usage::trailing_commit(body, name, taint);
-    begin_form_commits(ctx, guard, body, name, trailing)?;
-    commit_reviews(
-        ctx,
-        guard.lifecycle.commits,
-        body,
-        name,
-        trailing,
-        else_commit,
-        taint,
-        review,
-    );
+    let trailing = commits(ctx, guard, body, name, else_commit, taint, review)?;
     if rollbacks > 0 && !guard.lifecycle.rolls_back() {
         review.push(format!(
             "`{}` does not roll back: closing discards the transaction instead of the explicit \

@@ -73,6 +73,15 @@ impl Ctx<'_> {
         syntax::owns_lines(self.text, self.tokens, range)
     }
 
+    /// The first of `ranges` whose statement shares a line (`a; b`): whole-line edits would
+    /// cut it, so the block is left to a person. Returns the reason.
+    pub fn shared_line(&self, ranges: impl IntoIterator<Item = TextRange>) -> Option<String> {
+        ranges
+            .into_iter()
+            .find(|r| !self.owns_lines(*r))
+            .map(|r| format!("line {} holds several statements", self.line(r.start())))
+    }
+
     pub fn indentation(&self, at: TextSize) -> String {
         syntax::indentation_at(self.text, at).to_string()
     }

@@ -148,11 +148,8 @@ fn plan(
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
         let c: &Stmt = &w.body[k];
-        if !ctx.owns_lines(c.range()) {
-            return Err(format!(
-                "line {} holds several statements",
-                ctx.line(c.start())
-            ));
+        if let Some(why) = ctx.shared_line([c.range()]) {
+            return Err(why);
         }
         rewrite.ops.push(remove_stmt(ctx, c, w.body.len() == 1, ""));
     }
