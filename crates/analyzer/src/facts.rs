@@ -12,15 +12,15 @@ use crate::syntax::{self, dotted, last_segment, method_call_stmt};
 /// Cheap text test for pass 1: can this file define a factory, a generator dependency or a
 /// guard? Files that cannot are not parsed in pass 1.
 pub fn may_define_facts(text: &str) -> bool {
-    [
-        "sessionmaker",
-        "scoped_session",
-        "contextmanager",
-        "yield",
-        "Session",
-    ]
-    .iter()
-    .any(|needle| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some())
+    static NEEDLES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    NEEDLES
+        .get_or_init(|| {
+            // Makers (`sessionmaker`, `scoped_session`), `Session(...)`, and the guards and
+            // generators built on them all spell "ession" somewhere; `yield` alone would
+            // parse every generator of the tree.
+            aho_corasick::AhoCorasick::new(["ession", "SESSION"]).expect("fixed needles build")
+        })
+        .is_match(text)
 }
 
 /// Pass 1 on one parsed file.

@@ -116,6 +116,8 @@ pub struct ProjectIndex {
     pub(crate) report: GuardReport,
     /// First segments of the scanned tree's modules: imports from elsewhere are not ours.
     pub(crate) tree_roots: std::collections::HashSet<String>,
+    /// Every name a manual block can start from, searched in one pass per file.
+    pub(crate) block_needles: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Serialize for Import {
@@ -354,6 +356,7 @@ impl ProjectIndex {
                 notes: vec![],
             },
             tree_roots,
+            block_needles: None,
         };
         // Guards created from something that is no session factory are not guards.
         let known: Vec<(GuardDef, PathBuf, Option<String>)> = index
@@ -364,6 +367,7 @@ impl ProjectIndex {
             .collect();
         index.guards = known;
         index.report = index.choose_guards();
+        index.block_needles = aho_corasick::AhoCorasick::new(index.block_needle_list()).ok();
         index
     }
 
@@ -562,16 +566,28 @@ impl ProjectIndex {
     /// Cheap text test for pass 2: can this file contain a manual block? Files that cannot
     /// are counted as scanned but never parsed.
     pub fn may_contain_blocks(&self, text: &str) -> bool {
-        let hay = text.as_bytes();
-        let has = |needle: &str| memchr::memmem::find(hay, needle.as_bytes()).is_some();
-        has("Session(")
-            || self.factories.iter().any(|(f, _)| has(&f.name))
-            || self.generators.iter().any(|(g, _)| has(&g.name))
-            || self.guards.iter().any(|(g, _, _)| has(&g.name))
-            || [&self.config.config.guard, &self.config.config.async_guard]
-                .into_iter()
-                .flatten()
-                .any(|g| has(last_segment(g.split('(').next().unwrap_or(g))))
+        match &self.block_needles {
+            Some(needles) => needles.is_match(text),
+            None => true,
+        }
+    }
+
+    /// Factory, generator and guard names, `Session(` and the configured guards.
+    fn block_needle_list(&self) -> Vec<String> {
+        let mut needles = vec!["Session(".to_string()];
+        needles.extend(self.factories.iter().map(|(f, _)| f.name.clone()));
+        needles.extend(self.generators.iter().map(|(g, _)| g.name.clone()));
+        needles.extend(self.guards.iter().map(|(g, _, _)| g.name.clone()));
+        for g in [&self.config.config.guard, &self.config.config.async_guard]
+            .into_iter()
+            .flatten()
+        {
+            needles.push(last_segment(g.split('(').next().unwrap_or(g)).to_string());
+        }
+        needles.retain(|n| !n.is_empty());
+        needles.sort();
+        needles.dedup();
+        needles
     }
 
     pub fn guard_report(&self) -> &GuardReport {

@@ -152,5 +152,11 @@ impl FileImports {
 /// `a.b.c` and `b.c` name the same thing (one is a dotted suffix of the other): modules
 /// are often named from different roots (`src/app` vs `app`).
 pub(crate) fn same_path(a: &str, b: &str) -> bool {
-    a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}"))
+    // Without allocating: this runs for every factory at every call site.
+    let suffix_at_dot = |long: &str, short: &str| {
+        long.len() > short.len()
+            && long.ends_with(short)
+            && long.as_bytes()[long.len() - short.len() - 1] == b'.'
+    };
+    a == b || suffix_at_dot(a, b) || suffix_at_dot(b, a)
 }

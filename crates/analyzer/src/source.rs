@@ -44,7 +44,8 @@ pub struct SourceFile {
     pub bom: bool,
     /// `"\r\n"` when the file's first line ends that way, else `"\n"`.
     pub newline: &'static str,
-    pub line_index: LineIndex,
+    /// Built on first use: most files of a tree are never parsed or reported on.
+    line_index: std::sync::OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -79,24 +80,31 @@ impl SourceFile {
             Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         };
-        let line_index = LineIndex::from_source_text(&text);
         SourceFile {
             path: path.to_path_buf(),
             text,
             bom,
             newline,
-            line_index,
+            line_index: std::sync::OnceLock::new(),
         }
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index
+            .get_or_init(|| LineIndex::from_source_text(&self.text))
     }
 
     /// 1-based line of an offset.
     pub fn line_of(&self, offset: TextSize) -> usize {
-        self.line_index.line_index(offset).get()
+        self.line_index().line_index(offset).get()
     }
 
     /// 1-based column (in characters) of an offset.
     pub fn column_of(&self, offset: TextSize) -> usize {
-        self.line_index.line_column(offset, &self.text).column.get()
+        self.line_index()
+            .line_column(offset, &self.text)
+            .column
+            .get()
     }
 
     /// The bytes to write for `text` (a rewrite of `self.text`): BOM restored.
