@@ -538,21 +538,21 @@ impl ProjectIndex {
                         ": blocks on a sessionmaker use SQLAlchemy's `<factory>.begin()`, other \
                          blocks are not rewritten"
                     } else {
-                        ": blocks are not rewritten"
+                        ": blocks on `Session(...)` use SQLAlchemy's `session.begin()`, other \
+                         blocks are not rewritten"
                     }
                 ));
             }
-            if has_maker {
-                return Some(ChosenGuard {
-                    expr: "<factory>.begin()".into(),
-                    import: None,
-                    lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
-                    source: GuardSource::SqlalchemyBegin,
-                    defined_in: None,
-                    factory: None,
-                });
-            }
-            None
+            // SQLAlchemy's own guards: `F.begin()` for sessionmakers, `Session(bind) as s,
+            // s.begin()` for sessions made with arguments (`guard_for` picks per block).
+            Some(ChosenGuard {
+                expr: "<factory>.begin()".into(),
+                import: None,
+                lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+                source: GuardSource::SqlalchemyBegin,
+                defined_in: None,
+                factory: None,
+            })
         };
         let sync = pick(false);
         let r#async = pick(true);
