@@ -191,6 +191,11 @@ fn children_max_rss() -> u64 {
     u64::try_from(usage.ru_maxrss).unwrap() * 1024
 }
 
+/// A guard against hangs for the 20 MB files, not a speed target (speed lives in
+/// `cargo xtask corpus` and benchmarks): linear planning takes one to two minutes in a debug
+/// build on a loaded machine; the quadratic planning this catches took hours.
+const HANG_GUARD: Duration = Duration::from_secs(1200);
+
 /// Run to completion, but kill the child and fail past `budget`.
 fn run_with_budget(mut cmd: Command, budget: Duration, what: &str) -> Output {
     let mut child = cmd
@@ -253,7 +258,7 @@ fn a_20_mb_generated_file_is_planned_and_applied() {
 
     let out = run_with_budget(
         command(dir.path(), &["plan", "--format", "json", "big.py"]),
-        Duration::from_secs(180),
+        HANG_GUARD,
         "plan of a 20 MB file",
     );
     assert_code(&out, 0);
@@ -263,7 +268,7 @@ fn a_20_mb_generated_file_is_planned_and_applied() {
 
     let out = run_with_budget(
         command(dir.path(), &["apply", "big.py"]),
-        Duration::from_secs(180),
+        HANG_GUARD,
         "apply of a 20 MB file",
     );
     assert_code(&out, 0);
@@ -282,8 +287,8 @@ fn a_20_mb_generated_file_is_planned_and_applied() {
 }
 
 /// A 20 MB generated file made only of blocks (about 90,000 rewrites): planned or skipped
-/// with a clear message, within a time budget. Fails while planning is quadratic in the
-/// number of rewrites of one file (see docs/fuzzing.md, "Known failures").
+/// with a clear message, without hanging (planning used to be quadratic in the number of
+/// rewrites of one file; now it is linear).
 #[test]
 fn a_20_mb_file_of_blocks_is_planned_in_bounded_time() {
     let dir = service_tree();
@@ -298,7 +303,7 @@ fn a_20_mb_file_of_blocks_is_planned_in_bounded_time() {
     write(dir.path(), "blocks.py", &text);
     let out = run_with_budget(
         command(dir.path(), &["plan", "--format", "json", "blocks.py"]),
-        Duration::from_secs(240),
+        HANG_GUARD,
         &format!("plan of a 20 MB file with {i} blocks"),
     );
     assert_code(&out, 0);
