@@ -146,9 +146,6 @@ impl<'a> Block<'a> {
 /// Everything that changes between the original and the rewrite, for the reasons.
 #[derive(Default)]
 struct Removed {
-    trailing_commit: Option<TextRange>,
-    else_commit: bool,
-    rollbacks: usize,
     closes_in_finally: bool,
     close_after: bool,
     close_at_end: bool,
@@ -229,11 +226,10 @@ fn plan(
             let Stmt::Try(t) = &site.suite[*try_index] else {
                 unreachable!("try_index points at a try")
             };
-            let intermediates = &site.suite[site.index + 1..*try_index];
             let shape = TryShape {
                 t,
                 body_from: 0,
-                intermediates,
+                intermediates: &site.suite[site.index + 1..*try_index],
                 close_after: *close_after,
                 none_init: None,
             };
@@ -253,17 +249,14 @@ fn plan(
             try_stmt,
             none_init,
         } => {
-            let pos = site.index;
+            // Statements before the session stay in the `try:` (wrap mode only).
             let shape = TryShape {
                 t: try_stmt,
-                body_from: pos + 1,
+                body_from: site.index + 1,
                 intermediates: &[],
                 close_after: None,
                 none_init: *none_init,
             };
-            if pos > 0 {
-                // Statements before the session stay in the `try:`; only wrap-mode works.
-            }
             let r = with_try(
                 ctx,
                 site,
@@ -291,14 +284,6 @@ fn plan(
             "the session is now closed on every path (it leaked before)"
         });
     }
-    if removed.rollbacks == 0
-        && guard.lifecycle.rolls_back()
-        && matches!(block, Block::Leaked { .. })
-    {
-        // Nothing to add: an unclosed session's transaction was never committed either.
-    }
-    let _ = &removed.trailing_commit;
-    let _ = removed.else_commit;
     if let Some(note) = &guard.note {
         safe_notes.push(note.as_str());
     }
@@ -811,7 +796,7 @@ fn leaked(
         range: TextRange::new(first_line, stmts[stmts.len() - 1].end()),
         unit: site.unit.to_string(),
     });
-    let mut removed = Removed {
+    let removed = Removed {
         close_at_end,
         ..Default::default()
     };
@@ -820,7 +805,6 @@ fn leaked(
         rewrite
             .ops
             .push(remove_stmt(ctx, c, work.len() == 1, site.unit));
-        removed.trailing_commit = Some(c.range());
     }
     if close_at_end {
         rewrite
@@ -1138,17 +1122,14 @@ fn with_try(
             unit: unit.clone(),
         });
     }
-    let mut removed = Removed {
-        rollbacks,
+    let removed = Removed {
         closes_in_finally,
         close_after: shape.close_after.is_some(),
-        else_commit,
-        ..Default::default()
+        close_at_end: false,
     };
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
         let alone = body.len() == 1 && shape.intermediates.is_empty();
         ops.push(remove_stmt(ctx, &body[k], alone, body_shift));
-        removed.trailing_commit = Some(body[k].range());
     }
     for (h, fate) in decided {
         match fate {
