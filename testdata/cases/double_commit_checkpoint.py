@@ -1,4 +1,4 @@
-# proves: a mid-body checkpoint commit inside the guard is reported, but removing it changes what survives a later error
+# proves: a mid-body checkpoint commit inside the guard becomes `flush()` as a review rewrite whose reason says what a later error now rolls back
 from casefix import Item, NotFound, get_db_session, select
 
 

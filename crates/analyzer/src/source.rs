@@ -99,6 +99,17 @@ impl SourceFile {
         self.line_index().line_index(offset).get()
     }
 
+    /// Offset of the start of a 1-based line (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> TextSize {
+        let Some(index) = line.checked_sub(1) else {
+            return TextSize::default();
+        };
+        self.line_index().line_start(
+            ruff_source_file::OneIndexed::from_zero_indexed(index),
+            &self.text,
+        )
+    }
+
     /// 1-based column (in characters) of an offset.
     pub fn column_of(&self, offset: TextSize) -> usize {
         self.line_index()

@@ -939,6 +939,7 @@ mod tests {
                 safety: analyzer::Safety::Manual,
                 reason: String::new(),
                 applied: false,
+                follows: None,
                 range,
             });
         }

@@ -1,6 +1,7 @@
 //! What `audit` and `report` share: the same run `plan` makes (config, walk, both passes
 //! through `pipeline`), then each finding's block read from its file's AST and tokens.
-//! The findings are exactly `plan`'s; nothing here adds or drops one.
+//! The findings are exactly `plan`'s blocks; only its follow-ups (rewrites of the plan's own
+//! output) are left out.
 
 use std::path::{Path, PathBuf};
 
@@ -82,7 +83,9 @@ pub fn collect(
     let described: Vec<(File, Option<FileError>)> = report
         .files
         .into_par_iter()
-        .map(|f| {
+        .map(|mut f| {
+            // Follow-ups describe the plan's output, not the code as it is.
+            f.findings.retain(|p| p.follows.is_none());
             let rel = relative(&root, &f.path, &f.display);
             let class = classify(Path::new(&rel));
             let blocks = pipeline::guarded(|| {

@@ -129,7 +129,10 @@ impl Counts {
 
     pub fn add_findings(&mut self, findings: &[PlannedFinding]) {
         for f in findings {
-            *self.blocks_by_kind.entry(f.kind.as_str()).or_default() += 1;
+            // A follow-up is a rewrite, not a block of the scanned text.
+            if f.follows.is_none() {
+                *self.blocks_by_kind.entry(f.kind.as_str()).or_default() += 1;
+            }
             *self.rewrites_by_class.entry(f.safety.as_str()).or_default() += 1;
         }
     }

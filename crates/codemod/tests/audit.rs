@@ -125,6 +125,9 @@ fn example_every_shape_with_its_code_and_severity_and_fail_on_high_exits_1() {
     let mut from_plan = BTreeSet::new();
     for file in plan["files"].as_array().unwrap() {
         for r in file["rewrites"].as_array().unwrap() {
+            if r.get("follows").is_some() {
+                continue; // a rewrite of the plan's own output, not a finding in the code
+            }
             from_plan.insert((
                 file["path"].as_str().unwrap().to_string(),
                 r["line"].as_u64().unwrap(),
@@ -216,6 +219,9 @@ fn after_apply_all_only_manual_findings_remain_at_or_above_high() {
     for f in &high {
         assert_eq!(f["fixable"], false, "apply left a fixable finding: {f}");
         assert_eq!(f["safety"], "manual", "{f}");
+        // What is left at HIGH and above is the report-only shape, which no rewrite may
+        // touch (a shared session needs a redesign, not a `with`).
+        assert_eq!(f["code"], "SES006", "{f}");
     }
     // The leaks and the async sessions without `async with` are gone.
     for f in findings(&after) {

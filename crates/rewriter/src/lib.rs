@@ -3,7 +3,10 @@
 //!
 //! Rewrites are applied in rounds: each round re-parses, re-analyzes and applies the
 //! rewrites whose edits do not overlap; a nested block deferred by its outer block is
-//! applied in the next round, on the text the outer rewrite produced.
+//! applied in the next round, on the text the outer rewrite produced. A rewrite the new
+//! text offers that the original did not (a commit left inside the guard a block became)
+//! is a follow-up: planned and applied too, so the result is a fixed point and a second
+//! run plans nothing.
 
 mod edit;
 mod imports;
@@ -44,6 +47,10 @@ pub struct PlannedFinding {
     pub reason: String,
     /// The rewrite is part of `FilePlan::rewritten`.
     pub applied: bool,
+    /// A follow-up: found only once the rewrite of this line (an earlier finding of the
+    /// plan) had been applied. Not a block of the original text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows: Option<usize>,
     /// The statement the finding is about, as offsets into the original text (no BOM).
     #[serde(skip)]
     pub range: TextRange,
@@ -139,17 +146,20 @@ pub fn plan_file_selected(
             safety: f.safety,
             reason: f.reason.clone(),
             applied: false,
+            follows: None,
             range: f.range,
         })
         .collect();
     let mut pending: Vec<usize> = (0..original.len())
         .filter(|&i| selection.allows(&original[i]) && keep(&planned[i]))
         .collect();
+    // The original rewrites' spans, to tie a follow-up to the rewrite that uncovered it.
+    let hulls: Vec<Option<TextRange>> = original.iter().map(hull).collect();
     let mut text = file.text.clone();
     // Maps from each round's text back to the previous one, newest last.
     let mut maps: Vec<OffsetMap> = vec![];
     for round in 0..MAX_ROUNDS {
-        if pending.is_empty() {
+        if round == 0 && pending.is_empty() {
             break;
         }
         let current = if round == 0 {
@@ -163,23 +173,48 @@ pub fn plan_file_selected(
         } else {
             analyzer::analyze(&current, &parsed, index)
         };
-        // Match this round's rewrites to the original findings they continue (by kind and
+        // Where each of this round's findings starts in the original text.
+        let origin = |f: &Finding| {
+            let mut at = f.range.start();
+            for m in maps.iter().rev() {
+                at = m.back(at);
+            }
+            at
+        };
+        if round > 0 {
+            // "line N" in a follow-up's reason counts lines of this round's text.
+            let line_back = |n: usize| {
+                let mut at = current.line_start(n);
+                for m in maps.iter().rev() {
+                    at = m.back(at);
+                }
+                file.line_of(at)
+            };
+            for new in follow_ups(
+                &file, &findings, selection, &origin, &line_back, &hulls, &planned,
+            ) {
+                if keep(&new) {
+                    pending.push(planned.len());
+                }
+                planned.push(new);
+            }
+            if pending.is_empty() {
+                break;
+            }
+        }
+        // Match this round's rewrites to the planned findings they continue (by kind and
         // original line; a map keeps files with thousands of blocks linear).
         let mut by_line: std::collections::HashMap<(Kind, usize), Vec<usize>> =
             std::collections::HashMap::new();
         for &i in &pending {
             by_line
-                .entry((original[i].kind, original[i].line))
+                .entry((planned[i].kind, planned[i].line))
                 .or_default()
                 .push(i);
         }
         let mut candidates: Vec<(usize, &Finding, TextRange)> = vec![];
         for f in findings.iter().filter(|f| selection.allows(f)) {
-            let mut at = f.range.start();
-            for m in maps.iter().rev() {
-                at = m.back(at);
-            }
-            let line = file.line_of(at);
+            let line = file.line_of(origin(f));
             let Some(slot) = by_line.get_mut(&(f.kind, line)) else {
                 continue;
             };
@@ -218,7 +253,7 @@ pub fn plan_file_selected(
         }
         let mut edits_for_map = edits.clone();
         let next = edit::apply(&current.text, &mut edits).map_err(|m| PlanError::Internal {
-            line: original[chosen[0].0].line,
+            line: planned[chosen[0].0].line,
             message: m,
         })?;
         maps.push(OffsetMap::new(&edits_for_map));
@@ -248,13 +283,13 @@ pub fn plan_file_selected(
         {
             for imp in round_imports {
                 let p = analyzer::parse_text(&next_text)
-                    .map_err(|e| internal_at(original[chosen[0].0].line, e))?;
+                    .map_err(|e| internal_at(planned[chosen[0].0].line, e))?;
                 let mut es = imports::add(&next_text, &p, imp, current.newline);
                 if !es.is_empty() {
                     let m = OffsetMap::new(&es);
                     next_text =
                         edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
-                            line: original[chosen[0].0].line,
+                            line: planned[chosen[0].0].line,
                             message: m,
                         })?;
                     maps.push(m);
@@ -268,7 +303,7 @@ pub fn plan_file_selected(
                     continue; // unused before the rewrite: not ours to touch
                 }
                 let p = analyzer::parse_text(&next_text)
-                    .map_err(|e| internal_at(original[chosen[0].0].line, e))?;
+                    .map_err(|e| internal_at(planned[chosen[0].0].line, e))?;
                 if imports::uses(&next_text, &p, name) > 0 {
                     continue;
                 }
@@ -277,7 +312,7 @@ pub fn plan_file_selected(
                     let m = OffsetMap::new(&es);
                     next_text =
                         edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
-                            line: original[chosen[0].0].line,
+                            line: planned[chosen[0].0].line,
                             message: m,
                         })?;
                     maps.push(m);
@@ -289,7 +324,7 @@ pub fn plan_file_selected(
         if corrupt_rewrite_for_tests() {
             next_text.push_str("(\n");
         }
-        analyzer::parse_text(&next_text).map_err(|e| internal_at(original[chosen[0].0].line, e))?;
+        analyzer::parse_text(&next_text).map_err(|e| internal_at(planned[chosen[0].0].line, e))?;
         let done: std::collections::HashSet<usize> = chosen.iter().map(|(i, _)| *i).collect();
         for i in &done {
             planned[*i].applied = true;
@@ -302,6 +337,74 @@ pub fn plan_file_selected(
         findings: planned,
         rewritten: text,
     })
+}
+
+/// The rewrites this round's text offers that no planned finding accounts for: what an
+/// applied rewrite left behind (a commit now inside a guard). Each is tied to the applied
+/// rewrite whose edits cover it. `origin` maps a finding to its original offset,
+/// `line_back` a line of this round's text to the original's.
+fn follow_ups(
+    file: &SourceFile,
+    findings: &[Finding],
+    selection: Selection,
+    origin: &dyn Fn(&Finding) -> TextSize,
+    line_back: &dyn Fn(usize) -> usize,
+    hulls: &[Option<TextRange>],
+    planned: &[PlannedFinding],
+) -> Vec<PlannedFinding> {
+    let mut out = vec![];
+    let mut known: std::collections::HashSet<(Kind, usize)> =
+        planned.iter().map(|p| (p.kind, p.line)).collect();
+    for f in findings.iter().filter(|f| selection.allows(f)) {
+        let start = origin(f);
+        let line = file.line_of(start);
+        if !known.insert((f.kind, line)) {
+            continue;
+        }
+        // The applied rewrite whose edits cover it (in original offsets).
+        let parent = hulls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.map(|h| (i, h)))
+            .filter(|&(i, h)| planned[i].applied && h.contains_inclusive(start))
+            .min_by_key(|&(_, h)| h.len())
+            .map(|(i, _)| planned[i].line);
+        let end = start + f.range.len();
+        let follows = parent.unwrap_or(line);
+        let new = PlannedFinding {
+            line,
+            column: file.column_of(start),
+            kind: f.kind,
+            safety: f.safety,
+            reason: format!(
+                "once line {follows} is rewritten: {}",
+                renumber_lines(&f.reason, line_back)
+            ),
+            applied: false,
+            follows: Some(follows),
+            range: TextRange::new(start, end.min(TextSize::of(file.text.as_str()))),
+        };
+        out.push(new);
+    }
+    out
+}
+
+/// `line N` in `reason` with N passed through `back`.
+fn renumber_lines(reason: &str, back: &dyn Fn(usize) -> usize) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(k) = rest.find("line ") {
+        let (head, tail) = rest.split_at(k + "line ".len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        match tail[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&back(n).to_string()),
+            Err(_) => out.push_str(&tail[..digits]),
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The span a rewrite's operations cover, for overlap checks.

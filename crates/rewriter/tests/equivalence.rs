@@ -55,6 +55,12 @@ enum Change {
     TranslatesErrors,
     /// "does not roll back": fewer explicit rollbacks.
     NoRollback,
+    /// "it becomes `flush()`, so the work is committed once": on the success path the same
+    /// result and rows, in fewer commits, with another count of work calls (one more: the
+    /// flush; fewer: objects not expired are not reloaded); when something fails after the
+    /// flush, the work before it is rolled back with the rest (and the failure scenarios,
+    /// counted in work calls and commits, land on other calls).
+    CommitsOnce,
 }
 
 fn changes_named(reason: &str) -> BTreeSet<Change> {
@@ -83,6 +89,9 @@ fn changes_named(reason: &str) -> BTreeSet<Change> {
     }
     if has("does not roll back") {
         out.insert(Change::NoRollback);
+    }
+    if has("it becomes `flush()`, so the work is committed once") {
+        out.insert(Change::CommitsOnce);
     }
     out
 }
@@ -136,6 +145,19 @@ fn explained_by(changes: &BTreeSet<Change>, diff: &Diff) -> Option<Change> {
                 && message(diff.before.as_str().unwrap_or("")) == message(after_text)
         }
         Change::NoRollback => field == "rollbacks" && fewer,
+        Change::CommitsOnce => {
+            // A failure, injected or the code's own (an `ok` run that raises): the work
+            // before the flush is rolled back with the rest, and the injection points
+            // (counted in work calls and commits) shift.
+            let failure = !scenario.ends_with(": ok")
+                || diff.outcomes.iter().any(|o| o.starts_with("raised"));
+            failure
+                || match field {
+                    "commits" => fewer,
+                    "steps" => true,
+                    _ => false,
+                }
+        }
     })
 }
 
@@ -176,12 +198,17 @@ fn copy_tree(from: &Path, to: &Path) {
 /// Plans each target (pass 1 over `files`, config from `config_dir`) and writes the
 /// rewritten text over its copy at `tree/after/<rel>`: one job per rewritten file. The
 /// caller has copied the originals to `tree/before` and `tree/after`.
+///
+/// With `Selection::SafeOnly`, only files whose safe-only plan differs from their
+/// safe+review plan get a job (the others are the safe+review job already): there the
+/// safe rewrites are judged alone, not hidden in a function a review rewrite also touches.
 fn plan_jobs(
     prefix: &str,
     config_dir: &Path,
     files: &[PathBuf],
     targets: &[(PathBuf, PathBuf)],
     tree: &Path,
+    selection: Selection,
 ) -> Vec<Job> {
     let index = build_index(config_dir, files);
     let mut jobs = vec![];
@@ -190,8 +217,15 @@ fn plan_jobs(
         if analyzer::skip_reason(&file.text).is_some() {
             continue;
         }
-        let plan = plan_file(file, &index, Selection::SafeAndReview)
+        let plan = plan_file(file.clone(), &index, selection)
             .unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+        if selection == Selection::SafeOnly {
+            let both = plan_file(file, &index, Selection::SafeAndReview)
+                .unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+            if both.rewritten == plan.rewritten {
+                continue;
+            }
+        }
         let findings: Vec<Finding> = plan
             .findings
             .iter()
@@ -224,7 +258,7 @@ fn plan_jobs(
 }
 
 /// A project directory (a directory case, the example): copied whole, every file planned.
-fn project_jobs(prefix: &str, dir: &Path, tree: &Path) -> Vec<Job> {
+fn project_jobs(prefix: &str, dir: &Path, tree: &Path, selection: Selection) -> Vec<Job> {
     copy_tree(dir, &tree.join("before"));
     copy_tree(dir, &tree.join("after"));
     let files = py_files(dir);
@@ -232,10 +266,22 @@ fn project_jobs(prefix: &str, dir: &Path, tree: &Path) -> Vec<Job> {
         .iter()
         .map(|f| (f.clone(), f.strip_prefix(dir).unwrap().to_path_buf()))
         .collect();
-    plan_jobs(prefix, dir, &files, &targets, tree)
+    plan_jobs(prefix, dir, &files, &targets, tree, selection)
 }
 
+/// Every case and the example, planned with safe+review rewrites, then again with safe ones
+/// only where that makes a different file (job names `safe-only/...`).
 fn all_jobs(tmp: &Path) -> Vec<Job> {
+    let mut jobs = selection_jobs(tmp, "", Selection::SafeAndReview);
+    jobs.extend(selection_jobs(
+        &tmp.join("safe-only"),
+        "safe-only/",
+        Selection::SafeOnly,
+    ));
+    jobs
+}
+
+fn selection_jobs(tmp: &Path, prefix: &str, selection: Selection) -> Vec<Job> {
     let cases = root().join("testdata/cases");
     let fixture = root().join("testdata/casefix.py");
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&cases)
@@ -258,20 +304,27 @@ fn all_jobs(tmp: &Path) -> Vec<Job> {
             }
             let files = [fixture.clone(), p.clone()];
             jobs.extend(plan_jobs(
-                "cases/",
+                &format!("{prefix}cases/"),
                 &cases,
                 &files,
                 &[(p.clone(), name)],
                 &tree,
+                selection,
             ));
         } else if p.is_dir() {
-            jobs.extend(project_jobs(&format!("cases/{stem}/"), p, &tree));
+            jobs.extend(project_jobs(
+                &format!("{prefix}cases/{stem}/"),
+                p,
+                &tree,
+                selection,
+            ));
         }
     }
     jobs.extend(project_jobs(
-        "example/",
+        &format!("{prefix}example/"),
         &root().join("examples/inventory_service"),
         &tmp.join("example"),
+        selection,
     ));
     jobs
 }
@@ -555,7 +608,10 @@ fn judge(job: &Job, result: &Value, v: &mut Verdicts) -> String {
                 .join(" / "),
             unexplained
                 .iter()
-                .map(|(_, field, b, a)| format!("{field}: {b} => {a}"))
+                .map(|k| {
+                    let (_, field, b, a) = k;
+                    format!("{field}: {b} => {a} (in: {})", grouped[*k].join("; "))
+                })
                 .collect::<Vec<_>>()
                 .join(" / ")
         );
@@ -677,4 +733,75 @@ fn rewrites_behave_as_classified() {
             eprintln!("== {name}\n{body}");
         }
     }
+}
+
+/// Manual findings inside SQLAlchemy's `begin()` say the code raises InvalidRequestError:
+/// run the case and check that exactly the flagged functions raise it (and the rollback
+/// that leaves the block right away, which is not flagged, works).
+#[test]
+fn begin_block_findings_name_the_functions_that_raise() {
+    let python = match find_python() {
+        Ok(p) => p,
+        Err(why) if std::env::var_os("CI").is_some() => panic!("{why}"),
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let dir = root().join("testdata/cases/begin_block_closed_by_inner_commit");
+    let files = py_files(&dir);
+    let index = build_index(&dir, &files);
+    let service = dir.join("service.py");
+    let file = SourceFile::read(&service).unwrap();
+    let plan = plan_file(file.clone(), &index, Selection::SafeAndReview).unwrap();
+    // The `def` each finding sits in.
+    let lines: Vec<&str> = file.text.lines().collect();
+    let mut flagged = BTreeSet::new();
+    for f in &plan.findings {
+        assert!(
+            f.reason.contains("raises InvalidRequestError"),
+            "{}",
+            f.reason
+        );
+        let def = lines[..f.line]
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("def "))
+            .and_then(|l| l.split('(').next())
+            .unwrap();
+        flagged.insert(def.to_string());
+    }
+    // Calls in order, on one in-memory database: the second `add_or_skip("c")` hits the
+    // unique name, as does renaming gauge 1 ("a") to "c".
+    let script = "import json, service\n\
+        from sqlalchemy.exc import InvalidRequestError\n\
+        raised = set()\n\
+        for name, args in [('add_two', ('a', 'b')), ('add_or_skip', ('c',)), \
+        ('add_or_skip', ('c',)), ('rename_or_note', (1, 'c')), ('count', ())]:\n\
+        \x20   try:\n\
+        \x20       getattr(service, name)(*args)\n\
+        \x20   except InvalidRequestError:\n\
+        \x20       raised.add(name)\n\
+        print(json.dumps(sorted(raised)))\n";
+    let work = tempfile::tempdir().unwrap();
+    for f in &files {
+        std::fs::copy(f, work.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .current_dir(work.path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let raised: BTreeSet<String> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(flagged, raised);
+    assert_eq!(
+        flagged,
+        BTreeSet::from(["add_two".to_string(), "rename_or_note".to_string()])
+    );
 }

@@ -508,6 +508,10 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                     }
                     let on_session =
                         matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.session);
+                    // `session.refresh(obj)` reloads the object's row: a read.
+                    if on_session && method == "refresh" {
+                        return;
+                    }
                     if on_session && method == "execute" {
                         let select = c.arguments.args.first().is_some_and(is_select);
                         if !select {

@@ -1,4 +1,4 @@
-# proves: a rollback in a try/except inside the guard is reported; it cannot just be deleted (the guard would then commit a failed session)
+# proves: a rollback in a handler that swallows the error inside the guard is needed (without it the guard would commit a failed session), so it is neither reported nor removed
 from casefix import IntegrityError, Item, get_db_session
 
 

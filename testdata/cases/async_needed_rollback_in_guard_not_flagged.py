@@ -1,4 +1,4 @@
-# proves: `await session.rollback()` in a try/except inside the async guard is reported like the sync one
+# proves: `await session.rollback()` in a handler that swallows the error inside the async guard is needed, so it is neither reported nor removed
 from casefix import IntegrityError, Item, get_async_session, logger
 
 
