@@ -120,6 +120,14 @@ pub fn write_summary(out: &mut impl Write, report: &RunReport) -> io::Result<()>
         "  rewrites:       {}",
         count_list(c.rewrites_by_class.iter())
     )?;
+    if c.follow_ups > 0 {
+        writeln!(
+            out,
+            "  follow-ups:     {} (rewrites of commits a rewrite leaves inside its guard; \
+             counted above)",
+            c.follow_ups
+        )?;
+    }
     writeln!(out, "  files skipped:  {}", report.skipped.len())?;
     for s in &report.skipped {
         writeln!(out, "    {}: {}", s.path, s.reason)?;

@@ -113,6 +113,8 @@ pub struct Counts {
     pub files_changed: usize,
     pub blocks_by_kind: BTreeMap<&'static str, usize>,
     pub rewrites_by_class: BTreeMap<&'static str, usize>,
+    /// Rewrites of the plan's own output (counted in `rewrites_by_class`, not as blocks).
+    pub follow_ups: usize,
 }
 
 impl Counts {
@@ -132,6 +134,8 @@ impl Counts {
             // A follow-up is a rewrite, not a block of the scanned text.
             if f.follows.is_none() {
                 *self.blocks_by_kind.entry(f.kind.as_str()).or_default() += 1;
+            } else {
+                self.follow_ups += 1;
             }
             *self.rewrites_by_class.entry(f.safety.as_str()).or_default() += 1;
         }
