@@ -34,21 +34,23 @@ pub fn analyze(
     index: &ProjectIndex,
 ) -> Vec<Finding> {
     let module = parsed.syntax();
+    let stem = file
+        .path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let module_name = crate::index::module_name(&file.path).unwrap_or(stem.clone());
     let mut ctx = Ctx {
         file,
         text: &file.text,
         tokens: parsed.tokens(),
         index,
-        imports: {
-            let stem = file
-                .path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_string();
-            let module_name = crate::index::module_name(&file.path).unwrap_or(stem.clone());
-            crate::resolve::FileImports::collect(&module_name, stem == "__init__", &module.body)
-        },
+        imports: crate::resolve::FileImports::collect(
+            &module_name,
+            stem == "__init__",
+            &module.body,
+        ),
         findings: vec![],
     };
     let scope = Scope {
@@ -57,7 +59,11 @@ pub fn analyze(
         is_guard: false,
         is_module: true,
     };
-    let mut w = Walker { ctx: &mut ctx };
+    let mut w = Walker {
+        ctx: &mut ctx,
+        module_body: &module.body,
+        module_name: &module_name,
+    };
     w.suite(&scope, &module.body, None, "    ", None);
     let mut findings = ctx.findings;
     findings.sort_by_key(|f| (f.range.start(), f.kind));
@@ -67,6 +73,8 @@ pub fn analyze(
 
 struct Walker<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
+    module_body: &'c [Stmt],
+    module_name: &'c str,
 }
 
 impl Walker<'_, '_> {
@@ -80,10 +88,21 @@ impl Walker<'_, '_> {
                 matches!(last_segment(&n), "contextmanager" | "asynccontextmanager")
             })
         });
+        // A module-level function that returns the session it makes is a factory: its
+        // session belongs to the caller.
+        let top_level = self
+            .module_body
+            .iter()
+            .any(|s| matches!(s, Stmt::FunctionDef(g) if std::ptr::eq(g, f)));
+        let factory = top_level
+            && self
+                .ctx
+                .index
+                .is_factory_fn(&format!("{}.{}", self.module_name, f.name));
         let scope = Scope {
             body: &f.body,
             is_async: f.is_async,
-            is_guard: decorated,
+            is_guard: decorated || factory,
             is_module: false,
         };
         let unit = f

@@ -4,7 +4,7 @@ use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_python_parser::Parsed;
 use ruff_text_size::Ranged;
 
-use crate::index::{FactoryDef, FileFacts, GeneratorDef, GuardDef};
+use crate::index::{FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef};
 use crate::lifecycle::{Lifecycle, RollbackOn};
 use crate::source::SourceFile;
 use crate::syntax::{self, dotted, last_segment, method_call_stmt};
@@ -203,6 +203,26 @@ impl Collector<'_> {
         }
     }
 
+    /// `def new_session(): return SessionLocal()`, or `s = SessionLocal(); ...; return s`:
+    /// a function that makes the session it returns. Kept by the index only when the
+    /// callee is one of the tree's factories.
+    fn factory_fn(&mut self, f: &ast::StmtFunctionDef) {
+        let Some(made) = syntax::factory_body(&f.body) else {
+            return;
+        };
+        let Expr::Call(call) = made.call else { return };
+        let Some(created_by) = dotted(&call.func) else {
+            return;
+        };
+        self.facts.factory_fns.push(FactoryFnDef {
+            name: f.name.to_string(),
+            created_by,
+            configures: !made.bare,
+            line: self.line(f.name.range),
+            qualified: String::new(),
+        });
+    }
+
     /// `get_db = contextmanager(get_session)`: a guard named `get_db` with the lifecycle
     /// of the generator it wraps.
     fn wrapped_guard(&mut self, body: &[Stmt], name: &str, function: &str, line: usize) {
@@ -230,6 +250,9 @@ impl Collector<'_> {
 
     fn function(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>) {
         if !syntax::has_yield(&f.body) {
+            if class.is_none() && !f.is_async {
+                self.factory_fn(f);
+            }
             return;
         }
         let decorated = f.decorator_list.iter().any(|d| {

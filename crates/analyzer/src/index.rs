@@ -19,6 +19,7 @@ pub struct FileFacts {
     pub module: Option<String>,
     pub factories: Vec<FactoryDef>,
     pub generators: Vec<GeneratorDef>,
+    pub factory_fns: Vec<FactoryFnDef>,
     pub guards: Vec<GuardDef>,
     /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, source last segment).
     pub aliases: Vec<(String, bool, String)>,
@@ -52,6 +53,21 @@ pub struct GeneratorDef {
     /// Source text of the call that creates the session it yields (`Session(engine)`).
     pub creation: Option<String>,
     pub is_async: bool,
+    pub line: usize,
+    /// `module.name` (set when the index is built).
+    pub qualified: String,
+}
+
+/// A module-level function that makes a session and returns it: `def new_session():
+/// return SessionLocal()`. Its calls are factory calls; the function itself is not a block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactoryFnDef {
+    pub name: String,
+    /// Dotted callee that creates the session it returns.
+    pub created_by: String,
+    /// It passes arguments to the factory or does more to the session before returning it
+    /// (`session.info[...] = ...`): a guard would not make the same session.
+    pub configures: bool,
     pub line: usize,
     /// `module.name` (set when the index is built).
     pub qualified: String,
@@ -112,6 +128,8 @@ pub struct ProjectIndex {
     pub(crate) config: LoadedConfig,
     pub(crate) factories: Vec<(FactoryDef, PathBuf)>,
     pub(crate) generators: Vec<(GeneratorDef, PathBuf)>,
+    /// Functions that return a session made by one of `factories`.
+    pub(crate) factory_fns: Vec<(FactoryFnDef, PathBuf)>,
     pub(crate) guards: Vec<(GuardDef, PathBuf, Option<String>)>,
     pub(crate) report: GuardReport,
     /// First segments of the scanned tree's modules: imports from elsewhere are not ours.
@@ -202,6 +220,9 @@ pub(crate) struct FactoryMatch {
     /// The factory the session really comes from (a generator's own factory for
     /// `next(get_db())`), to check a guard makes the same kind of session.
     pub maker: String,
+    /// The session comes from a function of ours that sets it up beyond what the factory
+    /// does (`open_session(tag)`): its name. A guard would make a different session.
+    pub configured_by: Option<String>,
 }
 
 /// A guard resolved for one block.
@@ -266,6 +287,7 @@ impl ProjectIndex {
     pub fn build(config: LoadedConfig, facts: Vec<FileFacts>) -> ProjectIndex {
         let mut factories = vec![];
         let mut generators = vec![];
+        let mut factory_fns = vec![];
         let mut guards = vec![];
         let mut aliases = vec![];
         let mut tree_roots = std::collections::HashSet::new();
@@ -287,6 +309,10 @@ impl ProjectIndex {
             for mut g in f.generators {
                 g.qualified = format!("{module}.{}", g.name);
                 generators.push((g, f.path.clone()));
+            }
+            for mut d in f.factory_fns {
+                d.qualified = format!("{module}.{}", d.name);
+                factory_fns.push((d, f.path.clone()));
             }
             for g in f.guards {
                 guards.push((g, f.path.clone(), f.module.clone()));
@@ -343,12 +369,20 @@ impl ProjectIndex {
         factories.retain(|(f, _)| !ignore.iter().any(|i| last_segment(i) == f.name));
         factories.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
         generators.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        // Only functions returning what one of our factories makes (not `requests.Session()`).
+        factory_fns.retain(|(d, _)| {
+            factories
+                .iter()
+                .any(|(f, _)| f.name == last_segment(&d.created_by))
+        });
+        factory_fns.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
         guards.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
 
         let mut index = ProjectIndex {
             config,
             factories,
             generators,
+            factory_fns,
             guards,
             report: GuardReport {
                 sync: None,
@@ -577,6 +611,7 @@ impl ProjectIndex {
         let mut needles = vec!["Session(".to_string()];
         needles.extend(self.factories.iter().map(|(f, _)| f.name.clone()));
         needles.extend(self.generators.iter().map(|(g, _)| g.name.clone()));
+        needles.extend(self.factory_fns.iter().map(|(d, _)| d.name.clone()));
         needles.extend(self.guards.iter().map(|(g, _, _)| g.name.clone()));
         for g in [&self.config.config.guard, &self.config.config.async_guard]
             .into_iter()
@@ -629,6 +664,7 @@ impl ProjectIndex {
                 begin_fallback: false,
                 session_begin: None,
                 maker: self.maker_of(&g.created_by),
+                configured_by: None,
             });
         }
         if self
@@ -640,6 +676,21 @@ impl ProjectIndex {
         {
             return None;
         }
+        if let Some(d) = self.factory_fn(&callee, imports) {
+            let made_by = last_segment(&d.created_by);
+            let is_async = self
+                .factories
+                .iter()
+                .any(|(f, _)| f.name == made_by && f.is_async);
+            return Some(FactoryMatch {
+                callee: callee.clone(),
+                is_async,
+                begin_fallback: false,
+                session_begin: None,
+                maker: made_by.to_string(),
+                configured_by: d.configures.then(|| d.name.clone()),
+            });
+        }
         let no_args = call.arguments.args.is_empty() && call.arguments.keywords.is_empty();
         if let Some(f) = self.resolve_factory(&callee, imports) {
             return Some(FactoryMatch {
@@ -648,6 +699,7 @@ impl ProjectIndex {
                 is_async: f.is_async,
                 begin_fallback: f.has_begin && no_args,
                 session_begin: f.has_begin.then(|| ruff_text_size::Ranged::range(call)),
+                configured_by: None,
             });
         }
         // The makers themselves (`sessionmaker()`) make factories, not sessions.
@@ -675,12 +727,35 @@ impl ProjectIndex {
                 is_async,
                 begin_fallback: false,
                 session_begin: Some(ruff_text_size::Ranged::range(call)),
+                configured_by: None,
             });
         }
         None
     }
 
     /// The factory a dotted callee names, after import resolution.
+    /// A call of one of our factory functions: by import, or by bare name in its own module.
+    fn factory_fn(&self, callee: &str, imports: &FileImports) -> Option<&FactoryFnDef> {
+        let last = last_segment(callee);
+        let resolved = imports.resolve(callee);
+        self.factory_fns.iter().map(|(d, _)| d).find(|d| {
+            d.name == last
+                && match &resolved {
+                    Resolved::Qualified(q) => same_path(q, &d.qualified),
+                    Resolved::Unbound(n) => !n.contains('.'),
+                    Resolved::SelfAttr(_) => false,
+                }
+        })
+    }
+
+    /// Whether `qualified` (`module.function`) is one of our factory functions: its own
+    /// session is what it returns, not a block.
+    pub(crate) fn is_factory_fn(&self, qualified: &str) -> bool {
+        self.factory_fns
+            .iter()
+            .any(|(d, _)| same_path(&d.qualified, qualified))
+    }
+
     fn resolve_factory(&self, callee: &str, imports: &FileImports) -> Option<&FactoryDef> {
         let last = last_segment(callee);
         let named = |attribute_ok: bool| {
@@ -740,6 +815,7 @@ impl ProjectIndex {
             is_async: f.is_async,
             begin_fallback: true,
             session_begin: None,
+            configured_by: None,
         })
     }
 

@@ -348,3 +348,57 @@ pub fn clause_keyword_before(
 pub fn body_on_header_line(text: &str, header_start: TextSize, body_start: TextSize) -> bool {
     !text[header_start.to_usize()..body_start.to_usize()].contains('\n')
 }
+
+/// A function body that makes a value with a call and returns it: `return F(...)`, or
+/// `x = F(...)`, statements, `return x` (no other `return`, and `x` is not closed,
+/// committed or rolled back on the way). The shape of a session factory function.
+pub struct FactoryBody<'a> {
+    /// The variable holding it (`None` for `return F(...)`).
+    pub var: Option<&'a str>,
+    pub call: &'a Expr,
+    /// `F()` with no arguments and nothing done to the value before it is returned.
+    pub bare: bool,
+}
+
+pub fn factory_body(body: &[Stmt]) -> Option<FactoryBody<'_>> {
+    let body = match body.first() {
+        Some(Stmt::Expr(e)) if matches!(&*e.value, Expr::StringLiteral(_)) => &body[1..],
+        _ => body,
+    };
+    let no_args = |e: &Expr| matches!(e, Expr::Call(c) if c.arguments.args.is_empty() && c.arguments.keywords.is_empty());
+    match body {
+        [Stmt::Return(r)] => {
+            let call = r.value.as_deref().filter(|v| matches!(v, Expr::Call(_)))?;
+            Some(FactoryBody {
+                var: None,
+                call,
+                bare: no_args(call),
+            })
+        }
+        [first, middle @ .., Stmt::Return(r)] => {
+            let (name, call) = assign_name_target(first)?;
+            if !matches!(call, Expr::Call(_)) {
+                return None;
+            }
+            if !matches!(r.value.as_deref(), Some(Expr::Name(n)) if n.id.as_str() == name) {
+                return None;
+            }
+            // Closing or committing it is not making a session for the caller.
+            let manages = ["close", "commit", "rollback"]
+                .iter()
+                .any(|m| middle.iter().any(|s| is_session_call(s, name, m)));
+            let mut all = vec![];
+            walk_stmts(middle, &mut all);
+            let other_exit = all.iter().any(|s| matches!(s, Stmt::Return(_)));
+            if manages || other_exit {
+                return None;
+            }
+            Some(FactoryBody {
+                var: Some(name),
+                call,
+                bare: no_args(call) && middle.is_empty(),
+            })
+        }
+        _ => None,
+    }
+}

@@ -35,6 +35,13 @@ fn manual<T>(msg: impl Into<String>) -> Check<T> {
 
 pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factory: FactoryMatch) {
     let creation = &site.suite[site.index];
+    // A function (or method) that makes the session and returns it is a factory: the
+    // session is the caller's, and so is closing it.
+    if std::ptr::eq(site.suite, scope.body)
+        && syntax::factory_body(scope.body).is_some_and(|b| b.var == Some(name))
+    {
+        return;
+    }
     let block = Block::find(ctx, scope, &site, name);
     let kind = if factory.is_async {
         Kind::AsyncWithoutContextManager
@@ -43,6 +50,13 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factor
     } else {
         Kind::LeakedSession
     };
+    if let Some(made_by) = &factory.configured_by {
+        let reason = format!(
+            "the session comes from `{made_by}()`, which sets it up beyond its factory; a \
+             guard would not: fix by hand, or give `{made_by}` a guard of its own"
+        );
+        return ctx.push(kind, Safety::Manual, reason, creation.range(), None);
+    }
     match plan(ctx, scope, &site, &block, name, &factory) {
         Ok((safety, reason, rewrite)) => {
             ctx.push(kind, safety, reason, creation.range(), Some(rewrite))

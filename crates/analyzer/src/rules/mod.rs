@@ -35,7 +35,8 @@ pub(crate) struct Ctx<'a> {
 pub(crate) struct Scope<'a> {
     pub body: &'a [Stmt],
     pub is_async: bool,
-    /// A `@contextmanager` guard or a generator dependency: its sessions are not findings.
+    /// A `@contextmanager` guard, a generator dependency or a factory function (returns the
+    /// session it makes): its sessions are not findings.
     pub is_guard: bool,
     pub is_module: bool,
 }
