@@ -786,8 +786,16 @@ impl ProjectIndex {
                         .flatten()
                 })
             }
-            // A parameter or local object (`app_state.SessionLocal()`), or a star import.
-            Resolved::Unbound(d) => named(d.contains('.')),
+            // A parameter or local object (`app_state.SessionLocal()`): only factories bound
+            // as attributes, never a plain name that shares the last segment (a local
+            // `Session = sessionmaker()` must not make `boto3.Session()` a factory). A bare
+            // unbound name: a local binding or a star import.
+            Resolved::Unbound(d) if d.contains('.') => self
+                .factories
+                .iter()
+                .map(|(f, _)| f)
+                .find(|f| f.name == last && f.attribute),
+            Resolved::Unbound(_) => named(false),
         }
     }
 
