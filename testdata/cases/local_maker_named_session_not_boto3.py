@@ -1,4 +1,4 @@
-# proves: a maker bound to a local `Session` in one function does not make `boto3.Session()` (imported inside another function) a session factory; the local maker's own session is still found
+# proves: makers bound to a local `Session` or to `self.Session` do not make `boto3.Session()` (boto3 imported inside a function) a session factory; the local maker's own session is still found
 from casefix import engine
 from sqlalchemy.orm import sessionmaker
 
@@ -14,3 +14,8 @@ class History:
     def __init__(self):
         Session = sessionmaker(bind=engine)
         self.session = Session()
+
+
+class Store:
+    def __init__(self):
+        self.Session = sessionmaker(bind=engine)

@@ -104,6 +104,17 @@ impl FileImports {
                 _ => {}
             }
         }
+        // Imports inside functions and classes (`import boto3` in a method): they bind a
+        // name only there, but a module name seen there is still that module, not one of
+        // our factories. Module-level bindings win.
+        let mut nested = vec![];
+        nested_imports(body, false, &mut nested);
+        for s in nested {
+            let mut local = FileImports::collect(module, is_package, std::slice::from_ref(s));
+            for (name, path) in local.bound.drain() {
+                me.bound.entry(name).or_insert(path);
+            }
+        }
         // Nested function definitions count as defined here too.
         for s in body {
             if let Stmt::ClassDef(c) = s {
@@ -159,4 +170,19 @@ pub(crate) fn same_path(a: &str, b: &str) -> bool {
             && long.as_bytes()[long.len() - short.len() - 1] == b'.'
     };
     a == b || suffix_at_dot(a, b) || suffix_at_dot(b, a)
+}
+
+/// The import statements inside the function and class bodies of `body` (at any depth);
+/// `inside` is whether `body` itself is such a body.
+fn nested_imports<'a>(body: &'a [Stmt], inside: bool, out: &mut Vec<&'a Stmt>) {
+    let mut all = vec![];
+    syntax::walk_stmts(body, &mut all);
+    for s in all {
+        match s {
+            Stmt::Import(_) | Stmt::ImportFrom(_) if inside => out.push(s),
+            Stmt::FunctionDef(f) => nested_imports(&f.body, true, out),
+            Stmt::ClassDef(c) => nested_imports(&c.body, true, out),
+            _ => {}
+        }
+    }
 }
