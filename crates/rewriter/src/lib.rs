@@ -376,10 +376,16 @@ fn follow_ups(
             column: file.column_of(start),
             kind: f.kind,
             safety: f.safety,
-            reason: format!(
-                "once line {follows} is rewritten: {}",
-                renumber_lines(&f.reason, line_back)
-            ),
+            reason: match parent {
+                Some(p) => format!(
+                    "once line {p} is rewritten: {}",
+                    renumber_lines(&f.reason, line_back)
+                ),
+                None => format!(
+                    "once the other rewrites of this file are applied: {}",
+                    renumber_lines(&f.reason, line_back)
+                ),
+            },
             applied: false,
             follows: Some(follows),
             range: TextRange::new(start, end.min(TextSize::of(file.text.as_str()))),
