@@ -395,19 +395,47 @@ fn follow_ups(
     out
 }
 
-/// `line N` in `reason` with N passed through `back`.
+/// `line N` and `lines N-M` in `reason` with the numbers passed through `back`.
 fn renumber_lines(reason: &str, back: &dyn Fn(usize) -> usize) -> String {
     let mut out = String::with_capacity(reason.len());
     let mut rest = reason;
-    while let Some(k) = rest.find("line ") {
-        let (head, tail) = rest.split_at(k + "line ".len());
+    while let Some(k) = rest.find("line") {
+        let after = &rest[k + "line".len()..];
+        let word_start = !rest[..k]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let skip = if !word_start {
+            0
+        } else if after.starts_with("s ") {
+            2
+        } else if after.starts_with(' ') {
+            1
+        } else {
+            0
+        };
+        let (head, mut tail) = rest.split_at(k + "line".len() + skip);
         out.push_str(head);
-        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-        match tail[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&back(n).to_string()),
-            Err(_) => out.push_str(&tail[..digits]),
+        if skip > 0 {
+            // N, or N-M
+            loop {
+                let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 {
+                    break;
+                }
+                let n: usize = tail[..digits].parse().unwrap_or_default();
+                out.push_str(&back(n).to_string());
+                tail = &tail[digits..];
+                match tail.strip_prefix('-') {
+                    Some(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
+                        out.push('-');
+                        tail = t;
+                    }
+                    _ => break,
+                }
+            }
         }
-        rest = &tail[digits..];
+        rest = tail;
     }
     out.push_str(rest);
     out
@@ -448,4 +476,19 @@ fn internal_at(line: usize, e: InputError) -> PlanError {
 /// end to end. Read only when a rewrite is about to be verified; never set in normal use.
 fn corrupt_rewrite_for_tests() -> bool {
     std::env::var_os("CODEMOD_TEST_CORRUPT_REWRITE").is_some_and(|v| v == "1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber_lines;
+
+    #[test]
+    fn renumbers_single_lines_and_ranges_only() {
+        let back = |n: usize| n + 100;
+        assert_eq!(
+            renumber_lines("commit at line 9; lines 3-4 and the outline 5", &back),
+            "commit at line 109; lines 103-104 and the outline 5"
+        );
+        assert_eq!(renumber_lines("line x, lines", &back), "line x, lines");
+    }
 }
