@@ -649,15 +649,10 @@ impl ProjectIndex {
             };
             let gen = crate::syntax::dotted(&inner.func)?;
             let resolved = imports.resolve(&gen);
-            let (g, _) = self.generators.iter().find(|(g, _)| {
-                !g.is_async
-                    && g.name == last_segment(&gen)
-                    && match &resolved {
-                        Resolved::Qualified(q) => same_path(q, &g.qualified),
-                        Resolved::Unbound(d) => !d.contains('.'),
-                        Resolved::SelfAttr(_) => false,
-                    }
-            })?;
+            let (g, _) = self
+                .generators
+                .iter()
+                .find(|(g, _)| !g.is_async && names_def(&resolved, &gen, &g.name, &g.qualified))?;
             return Some(FactoryMatch {
                 callee: gen,
                 is_async: g.is_async,
@@ -736,16 +731,11 @@ impl ProjectIndex {
     /// The factory a dotted callee names, after import resolution.
     /// A call of one of our factory functions: by import, or by bare name in its own module.
     fn factory_fn(&self, callee: &str, imports: &FileImports) -> Option<&FactoryFnDef> {
-        let last = last_segment(callee);
         let resolved = imports.resolve(callee);
-        self.factory_fns.iter().map(|(d, _)| d).find(|d| {
-            d.name == last
-                && match &resolved {
-                    Resolved::Qualified(q) => same_path(q, &d.qualified),
-                    Resolved::Unbound(n) => !n.contains('.'),
-                    Resolved::SelfAttr(_) => false,
-                }
-        })
+        self.factory_fns
+            .iter()
+            .map(|(d, _)| d)
+            .find(|d| names_def(&resolved, callee, &d.name, &d.qualified))
     }
 
     /// Whether `qualified` (`module.function`) is one of our factory functions: its own
@@ -952,4 +942,15 @@ impl Import {
 
 fn last_segment(d: &str) -> &str {
     crate::syntax::last_segment(d)
+}
+
+/// Whether a call of `callee` (resolved through the file's imports) calls the module-level
+/// function `name` defined as `qualified`: by import, or by bare name in its own module.
+fn names_def(resolved: &Resolved, callee: &str, name: &str, qualified: &str) -> bool {
+    last_segment(callee) == name
+        && match resolved {
+            Resolved::Qualified(q) => same_path(q, qualified),
+            Resolved::Unbound(d) => !d.contains('.'),
+            Resolved::SelfAttr(_) => false,
+        }
 }

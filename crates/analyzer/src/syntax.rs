@@ -29,18 +29,24 @@ pub fn method_call_stmt(stmt: &Stmt) -> Option<(&str, &str)> {
 /// `(receiver, method)` for `receiver.method(...)` / `await receiver.method(...)` where the
 /// receiver is a plain name.
 pub fn method_call_expr(expr: &Expr) -> Option<(&str, &str)> {
+    let attr = called_attribute(expr)?;
+    let Expr::Name(recv) = &*attr.value else {
+        return None;
+    };
+    Some((recv.id.as_str(), attr.attr.id.as_str()))
+}
+
+/// The `x.method` of a call `x.method(...)` / `await x.method(...)`.
+pub fn called_attribute(expr: &Expr) -> Option<&ruff_python_ast::ExprAttribute> {
     let expr = match expr {
         Expr::Await(a) => &*a.value,
         e => e,
     };
     let Expr::Call(call) = expr else { return None };
-    let Expr::Attribute(attr) = &*call.func else {
-        return None;
-    };
-    let Expr::Name(recv) = &*attr.value else {
-        return None;
-    };
-    Some((recv.id.as_str(), attr.attr.id.as_str()))
+    match &*call.func {
+        Expr::Attribute(attr) => Some(attr),
+        _ => None,
+    }
 }
 
 /// `session.<method>(...)` (awaited or not) as a whole statement.

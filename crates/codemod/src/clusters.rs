@@ -107,6 +107,38 @@ pub struct Cluster {
     pub members: Vec<Member>,
 }
 
+impl Cluster {
+    /// How member `i` differs from the representative, for the renderers: `None` for the
+    /// representative itself, else `(field, member's value, representative's value)`, `-`
+    /// for an empty value (empty when only the work inside differs).
+    pub fn member_differences(&self, i: usize) -> Option<Vec<(&'static str, &str, &str)>> {
+        if i == 0 {
+            return None;
+        }
+        Some(
+            self.members[i]
+                .differences
+                .iter()
+                .map(|(k, v)| {
+                    let rep = self
+                        .representative_details
+                        .get(k)
+                        .map_or("", String::as_str);
+                    (*k, dash(v), dash(rep))
+                })
+                .collect(),
+        )
+    }
+}
+
+fn dash(v: &str) -> &str {
+    if v.is_empty() {
+        "-"
+    } else {
+        v
+    }
+}
+
 /// Deleted lines (old line numbers) and added lines (attributed to the old line they
 /// follow) of a unified diff.
 pub fn diff_lines(diff: &str) -> (Vec<usize>, Vec<usize>) {

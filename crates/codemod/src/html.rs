@@ -208,23 +208,20 @@ fn cluster_html(s: &mut String, c: &Cluster) {
          <th class=\"n\">lines removed</th><th>how it differs</th></tr>",
     );
     for (i, mm) in c.members.iter().enumerate() {
-        let diff = if i == 0 {
-            "(representative)".to_string()
-        } else if mm.differences.is_empty() {
-            "identical apart from the work inside".to_string()
-        } else {
-            mm.differences
+        let diff = match c.member_differences(i) {
+            None => "(representative)".to_string(),
+            Some(d) if d.is_empty() => "identical apart from the work inside".to_string(),
+            Some(d) => d
                 .iter()
-                .map(|(k, v)| {
-                    let rep = c.representative_details.get(k).map_or("", String::as_str);
+                .map(|(k, v, rep)| {
                     format!(
                         "{k}: <code>{}</code> (not <code>{}</code>)",
-                        esc(if v.is_empty() { "-" } else { v }),
-                        esc(if rep.is_empty() { "-" } else { rep })
+                        esc(v),
+                        esc(rep)
                     )
                 })
                 .collect::<Vec<_>>()
-                .join("<br>")
+                .join("<br>"),
         };
         let _ = write!(
             s,

@@ -174,22 +174,17 @@ pub fn plan_file_selected(
             analyzer::analyze(&current, &parsed, index)
         };
         // Where each of this round's findings starts in the original text.
-        let origin = |f: &Finding| {
-            let mut at = f.range.start();
+        // An offset of this round's text in the original text.
+        let back = |mut at: TextSize| {
             for m in maps.iter().rev() {
                 at = m.back(at);
             }
             at
         };
+        let origin = |f: &Finding| back(f.range.start());
         if round > 0 {
             // "line N" in a follow-up's reason counts lines of this round's text.
-            let line_back = |n: usize| {
-                let mut at = current.line_start(n);
-                for m in maps.iter().rev() {
-                    at = m.back(at);
-                }
-                file.line_of(at)
-            };
+            let line_back = |n: usize| file.line_of(back(current.line_start(n)));
             for new in follow_ups(
                 &file, &findings, selection, &origin, &line_back, &hulls, &planned,
             ) {

@@ -188,7 +188,11 @@ fn mid_body_commit(
             );
         }
     }
-    let Some(attr) = commit_attribute(&w.body[k]) else {
+    let attr = match &w.body[k] {
+        Stmt::Expr(e) => syntax::called_attribute(&e.value).map(|a| a.attr.range()),
+        _ => None,
+    };
+    let Some(attr) = attr else {
         return refuse(ctx, "the call is not a plain method call".into());
     };
     let rewrite = Rewrite {
@@ -211,20 +215,6 @@ fn mid_body_commit(
         call,
         Some(rewrite),
     );
-}
-
-/// The range of `commit` in `session.commit()` / `await session.commit()`.
-fn commit_attribute(stmt: &Stmt) -> Option<TextRange> {
-    let Stmt::Expr(e) = stmt else { return None };
-    let call = match &*e.value {
-        Expr::Await(a) => &*a.value,
-        v => v,
-    };
-    let Expr::Call(call) = call else { return None };
-    let Expr::Attribute(a) = &*call.func else {
-        return None;
-    };
-    Some(a.attr.range())
 }
 
 fn rollbacks(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {

@@ -101,25 +101,16 @@ fn kinds(by_kind: &std::collections::BTreeMap<&'static str, usize>) -> String {
         .join(", ")
 }
 
-fn differences(c: &Cluster, m: &clusters::Member) -> String {
-    if std::ptr::eq(m, &c.members[0]) {
-        return "(representative)".to_string();
+fn differences(c: &Cluster, i: usize) -> String {
+    match c.member_differences(i) {
+        None => "(representative)".to_string(),
+        Some(d) if d.is_empty() => "identical apart from the work inside".to_string(),
+        Some(d) => d
+            .iter()
+            .map(|(k, v, rep)| format!("{k}: {} (not {})", code_span(v), code_span(rep)))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
-    if m.differences.is_empty() {
-        return "identical apart from the work inside".to_string();
-    }
-    m.differences
-        .iter()
-        .map(|(k, v)| {
-            let rep = c.representative_details.get(k).map_or("", String::as_str);
-            format!(
-                "{k}: {} (not {})",
-                code_span(if v.is_empty() { "-" } else { v }),
-                code_span(if rep.is_empty() { "-" } else { rep })
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The report as Markdown: summary, per-file and per-class tables, clusters.
@@ -282,7 +273,7 @@ fn cluster_md(s: &mut String, c: &Cluster) {
         "| block | scope | rewrite | session lines | lines removed | how it differs |"
     );
     let _ = writeln!(s, "| --- | --- | --- | ---: | ---: | --- |");
-    for mm in &c.members {
+    for (i, mm) in c.members.iter().enumerate() {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
@@ -291,7 +282,7 @@ fn cluster_md(s: &mut String, c: &Cluster) {
             mm.safety,
             mm.session_lines,
             mm.lines_removed as i64 - mm.lines_added as i64,
-            cell(&differences(c, mm))
+            cell(&differences(c, i))
         );
     }
     let _ = writeln!(s);
