@@ -342,11 +342,7 @@ fn find_python() -> Result<PathBuf, String> {
         None => (root().join(".venv-test/bin/python"), false),
     };
     if !from_env && !python.exists() {
-        return Err(format!(
-            "no Python for the equivalence harness: set CODEMOD_PYTHON or create {} \
-             (python3 -m venv .venv-test && .venv-test/bin/pip install -r harness/requirements.txt)",
-            python.display()
-        ));
+        create_venv()?;
     }
     let out = Command::new(&python)
         .args(["-c", PYTHON_CHECK])
@@ -360,6 +356,50 @@ fn find_python() -> Result<PathBuf, String> {
         ));
     }
     Ok(python)
+}
+
+/// A fresh machine has no `.venv-test`: make it (`python3 -m venv`, then the pinned
+/// packages), so `cargo test --workspace` runs the harness instead of skipping it. Built
+/// beside it and renamed into place, so the two tests of this file may race for it.
+fn create_venv() -> Result<(), String> {
+    let target = root().join(".venv-test");
+    let building = root().join(format!(".venv-test.tmp-{}", std::process::id()));
+    let run = |cmd: &mut Command, what: &str| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    let how = "the equivalence harness needs Python 3 with the packages of \
+               harness/requirements.txt: `python3 -m venv .venv-test && \
+               .venv-test/bin/pip install -r harness/requirements.txt`, or set CODEMOD_PYTHON";
+    eprintln!("equivalence: creating .venv-test (python3 -m venv, pip install -r harness/requirements.txt)");
+    let made = run(
+        Command::new("python3").arg("-m").arg("venv").arg(&building),
+        "python3 -m venv",
+    )
+    .and_then(|()| {
+        run(
+            Command::new(building.join("bin/python"))
+                .args(["-m", "pip", "install", "-q", "-r"])
+                .arg(root().join("harness/requirements.txt")),
+            "pip install -r harness/requirements.txt",
+        )
+    });
+    if let Err(why) = made {
+        let _ = std::fs::remove_dir_all(&building);
+        return Err(format!("{why}\n{how}"));
+    }
+    if std::fs::rename(&building, &target).is_err() {
+        // Another test made it first.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    Ok(())
 }
 
 fn job_json(job: &Job) -> Value {
