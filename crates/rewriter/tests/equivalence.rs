@@ -341,8 +341,13 @@ fn find_python() -> Result<PathBuf, String> {
         Some(p) => (PathBuf::from(p), true),
         None => (root().join(".venv-test/bin/python"), false),
     };
-    if !from_env && !python.exists() {
-        create_venv()?;
+    if !from_env {
+        // The tests of this file run as threads of one process: one of them makes it.
+        static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+        if !python.exists() {
+            create_venv()?;
+        }
     }
     let out = Command::new(&python)
         .args(["-c", PYTHON_CHECK])
@@ -360,7 +365,8 @@ fn find_python() -> Result<PathBuf, String> {
 
 /// A fresh machine has no `.venv-test`: make it (`python3 -m venv`, then the pinned
 /// packages), so `cargo test --workspace` runs the harness instead of skipping it. Built
-/// beside it and renamed into place, so the two tests of this file may race for it.
+/// beside it and renamed into place, so another process running the tests never sees half
+/// a venv.
 fn create_venv() -> Result<(), String> {
     let target = root().join(".venv-test");
     let building = root().join(format!(".venv-test.tmp-{}", std::process::id()));
@@ -396,7 +402,7 @@ fn create_venv() -> Result<(), String> {
         return Err(format!("{why}\n{how}"));
     }
     if std::fs::rename(&building, &target).is_err() {
-        // Another test made it first.
+        // Another process made it first.
         let _ = std::fs::remove_dir_all(&building);
     }
     Ok(())
