@@ -40,7 +40,7 @@ pub fn analyze(
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    let module_name = crate::index::module_name(&file.path).unwrap_or(stem.clone());
+    let module_name = index.module_of(&file.path).unwrap_or(stem.clone());
     let mut ctx = Ctx {
         file,
         text: &file.text,

@@ -18,6 +18,11 @@ pub struct Config {
     pub async_guard: Option<String>,
     /// Import statement that brings the async guard.
     pub async_guard_import: Option<String>,
+    /// What the sync guard does when its definition is not in the tree:
+    /// `["commit", "rollback", "close"]` (any subset).
+    pub guard_lifecycle: Option<Vec<LifecycleStep>>,
+    /// The same for the async guard.
+    pub async_guard_lifecycle: Option<Vec<LifecycleStep>>,
     /// Extra callables whose call creates a session (`make_session`, `db.new_session`).
     #[serde(default)]
     pub factories: Vec<String>,
@@ -35,6 +40,34 @@ pub struct Config {
     /// `per-file-ignores = { "tests/**" = ["SES002"], "legacy.py" = ["ALL"] }`.
     #[serde(default)]
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+}
+
+/// One thing a guard does around its body, as `guard-lifecycle` names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifecycleStep {
+    /// Commits when the body succeeds.
+    Commit,
+    /// Rolls back on `Exception` and re-raises.
+    Rollback,
+    /// Closes on every path.
+    Close,
+}
+
+/// The lifecycle a `guard-lifecycle` list declares.
+pub fn lifecycle_from(steps: &[LifecycleStep]) -> crate::lifecycle::Lifecycle {
+    use crate::lifecycle::{Lifecycle, RollbackOn};
+    Lifecycle {
+        commits: steps.contains(&LifecycleStep::Commit),
+        rollback_on: if steps.contains(&LifecycleStep::Rollback) {
+            RollbackOn::Exception
+        } else {
+            RollbackOn::Never
+        },
+        reraises: true,
+        translates: false,
+        closes: steps.contains(&LifecycleStep::Close),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,12 @@ use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_python_parser::Parsed;
 use ruff_text_size::Ranged;
 
-use crate::index::{FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef};
+use crate::guards;
+use crate::index::{
+    CallBinding, FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef, GuardShape, WithUse,
+};
 use crate::lifecycle::{Lifecycle, RollbackOn};
+use crate::resolve::{FileImports, RootBinding};
 use crate::source::SourceFile;
 use crate::syntax::{self, dotted, last_segment, method_call_stmt};
 
@@ -34,10 +38,18 @@ pub fn collect_facts(
         module,
         ..Default::default()
     };
+    let body = &parsed.syntax().body;
+    let is_package = file.path.file_stem().is_some_and(|s| s == "__init__");
+    // Root bindings do not depend on the module's name; it is known only to the index.
+    let imports = FileImports::collect("", is_package, body);
+    imports_facts(body, &mut facts);
+    facts.with_uses = crate::uses::with_uses(file, body, &imports);
     let mut c = Collector {
         file,
         facts: &mut facts,
         wrapped: vec![],
+        module_body: body,
+        imports: &imports,
     };
     c.suite(&parsed.syntax().body, None);
     let wrapped = std::mem::take(&mut c.wrapped);
@@ -52,6 +64,47 @@ struct Collector<'a> {
     facts: &'a mut FileFacts,
     /// `get_db = contextmanager(get_session)`: (bound name, wrapped function, line).
     wrapped: Vec<(String, String, usize)>,
+    module_body: &'a [Stmt],
+    imports: &'a FileImports,
+}
+
+/// The modules a file imports (absolute ones, for the import roots), whether it imports
+/// relatively, and its module-level `from` imports (re-exports).
+fn imports_facts(body: &[Stmt], facts: &mut FileFacts) {
+    use ruff_python_ast::visitor::{walk_stmt, Visitor};
+    struct V<'f>(&'f mut FileFacts);
+    impl<'a> Visitor<'a> for V<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Import(i) => {
+                    for a in &i.names {
+                        self.0.imported.push(a.name.to_string());
+                    }
+                }
+                Stmt::ImportFrom(f) if f.level > 0 => self.0.relative_imports = true,
+                Stmt::ImportFrom(f) => {
+                    if let Some(m) = &f.module {
+                        self.0.imported.push(m.to_string());
+                        for a in &f.names {
+                            self.0.imported.push(format!("{m}.{}", a.name));
+                        }
+                    }
+                }
+                _ => walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut v = V(facts);
+    for s in body {
+        v.visit_stmt(s);
+    }
+    facts.imported.sort();
+    facts.imported.dedup();
+    for s in body {
+        if let Stmt::ImportFrom(_) = s {
+            facts.reexports.extend(crate::resolve::import_bindings(s));
+        }
+    }
 }
 
 /// The source text of what a maker or session call binds to: its first positional
@@ -78,6 +131,16 @@ pub(crate) fn bind_text_of(call: &ruff_python_ast::ExprCall) -> Option<String> {
             .map(|k| &k.value)
     })?;
     dotted(arg)
+}
+
+/// `sessionmaker(class_=X)`: `X`.
+fn maker_class(value: &Expr) -> Option<String> {
+    let Expr::Call(call) = value else { return None };
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "class_"))
+        .and_then(|k| dotted(&k.value))
 }
 
 /// What a call creates, if it is a session-maker call: (is_async, has_begin).
@@ -126,15 +189,33 @@ impl Collector<'_> {
                 for t in targets {
                     self.binding(t, value);
                 }
+                if class.is_none() {
+                    self.call_binding(targets, value);
+                }
             }
             Stmt::AnnAssign(ast::StmtAnnAssign {
                 target,
                 value: Some(value),
                 ..
             }) => self.binding(target, value),
-            Stmt::ClassDef(c) => self.suite(&c.body, Some(c.name.as_str())),
+            Stmt::ClassDef(c) => {
+                if let Some(g) = guards::class_guard(c) {
+                    self.facts.guards.push(GuardDef {
+                        name: c.name.to_string(),
+                        created_by: g.created_by,
+                        class: None,
+                        is_async: g.is_async,
+                        lifecycle: g.lifecycle,
+                        line: self.line(c.name.range),
+                        shape: GuardShape::Class,
+                        params: vec![],
+                        nested: class.is_some(),
+                    });
+                }
+                self.suite(&c.body, Some(c.name.as_str()))
+            }
             Stmt::FunctionDef(f) => {
-                self.function(f, class);
+                self.function(f, class, false);
                 // Factories are often bound in `__init__` (`self.Session = sessionmaker()`).
                 let mut all = vec![];
                 syntax::walk_stmts(&f.body, &mut all);
@@ -145,7 +226,7 @@ impl Collector<'_> {
                                 self.binding(t, &a.value);
                             }
                         }
-                        Stmt::FunctionDef(inner) => self.function(inner, None),
+                        Stmt::FunctionDef(inner) => self.function(inner, None, true),
                         _ => {}
                     }
                 }
@@ -185,6 +266,7 @@ impl Collector<'_> {
                 line: self.line(target),
                 qualified: String::new(),
                 bind: bind_text(self.file, value),
+                class_: maker_class(value),
             });
         } else if let Some(src) = dotted(value) {
             self.facts
@@ -214,12 +296,56 @@ impl Collector<'_> {
         let Some(created_by) = dotted(&call.func) else {
             return;
         };
+        if let Some((is_async, has_begin)) = maker_call(made.call) {
+            self.facts
+                .maker_fns
+                .push((f.name.to_string(), is_async, has_begin));
+            return;
+        }
         self.facts.factory_fns.push(FactoryFnDef {
             name: f.name.to_string(),
             created_by,
             configures: !made.bare,
             line: self.line(f.name.range),
             qualified: String::new(),
+        });
+    }
+
+    /// `def get_db_session(): return _scope()`: a guard it returns.
+    fn returns_guard(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>, nested: bool) {
+        let yielded = |body: &[Stmt]| yielded_session(body).map(|y| (y.created_by, y.lifecycle));
+        let Some(g) = guards::returned_guard(f, self.module_body, yielded) else {
+            return;
+        };
+        self.facts.guards.push(GuardDef {
+            name: f.name.to_string(),
+            created_by: g.created_by,
+            class: class.map(str::to_string),
+            is_async: g.is_async,
+            lifecycle: g.lifecycle,
+            line: self.line(f.name.range),
+            shape: GuardShape::ReturnsGuard,
+            params: guards::required_params(f),
+            nested,
+        });
+    }
+
+    /// `x = f(...)` at module level with `f` imported or defined here.
+    fn call_binding(&mut self, targets: &[Expr], value: &Expr) {
+        let [Expr::Name(n)] = targets else { return };
+        let Expr::Call(call) = value else { return };
+        let Some(callee) = dotted(&call.func) else {
+            return;
+        };
+        let binding = self.imports.root_binding(&callee);
+        if matches!(binding, RootBinding::Unbound | RootBinding::SelfAttr) {
+            return;
+        }
+        self.facts.call_bindings.push(CallBinding {
+            name: n.id.to_string(),
+            callee,
+            binding,
+            line: self.line(n.range),
         });
     }
 
@@ -245,25 +371,21 @@ impl Collector<'_> {
             is_async: f.is_async,
             lifecycle,
             line,
+            shape: GuardShape::Wrapped,
+            params: guards::required_params(f),
+            nested: false,
         });
     }
 
-    fn function(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>) {
+    fn function(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>, nested: bool) {
         if !syntax::has_yield(&f.body) {
-            if class.is_none() && !f.is_async {
+            if class.is_none() && !f.is_async && !nested {
                 self.factory_fn(f);
             }
+            self.returns_guard(f, class, nested);
             return;
         }
-        let decorated = f.decorator_list.iter().any(|d| {
-            let e = match &d.expression {
-                Expr::Call(c) => &*c.func,
-                e => e,
-            };
-            dotted(e).is_some_and(|n| {
-                matches!(last_segment(&n), "contextmanager" | "asynccontextmanager")
-            })
-        });
+        let decorated = guards::is_context_manager_decorated(f);
         let Some(found) = yielded_session(&f.body) else {
             return;
         };
@@ -278,8 +400,11 @@ impl Collector<'_> {
                 is_async: f.is_async,
                 lifecycle,
                 line: self.line(f.name.range),
+                shape: GuardShape::ContextManager,
+                params: guards::required_params(f),
+                nested,
             });
-        } else if class.is_none() {
+        } else if class.is_none() && !nested {
             let creation = found
                 .creation_range
                 .map(|r| self.file.text[r.start().to_usize()..r.end().to_usize()].to_string());

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::classify::FileClass;
 use crate::config::LoadedConfig;
 use crate::lifecycle::Lifecycle;
-use crate::resolve::{same_path, FileImports, Resolved};
+use crate::registry::Guard;
+use crate::resolve::{same_path, FileImports, Resolved, RootBinding};
 use crate::rewrite::Import;
 
 /// What one file defines. Small: no text is kept, so pass 1 holds little per file.
@@ -23,6 +25,43 @@ pub struct FileFacts {
     pub guards: Vec<GuardDef>,
     /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, source last segment).
     pub aliases: Vec<(String, bool, String)>,
+    /// Absolute module names the file imports (`a.b` and `a.b.c` for `from a.b import c`):
+    /// where the tree's import roots are.
+    pub imported: Vec<String>,
+    /// The file imports with `from .x import ...`.
+    pub relative_imports: bool,
+    /// Module-level `from x import n [as m]`: re-exports, followed when resolving.
+    pub reexports: Vec<(String, RootBinding)>,
+    /// Module-level `x = f(...)` with `f` imported or defined here: instances of manager
+    /// classes (`db_manager = DatabaseManager()`) and factories made by functions
+    /// (`_factory = make_factory()`).
+    pub call_bindings: Vec<CallBinding>,
+    /// Functions returning a session maker (`def make_factory(): return sessionmaker()`):
+    /// (name, is_async, has_begin).
+    pub maker_fns: Vec<(String, bool, bool)>,
+    /// Every `with f(...) as x:` item: the guard uses counted to choose the target.
+    pub with_uses: Vec<WithUse>,
+}
+
+/// `x = f(...)` at module level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallBinding {
+    pub name: String,
+    pub callee: String,
+    pub binding: RootBinding,
+    pub line: usize,
+}
+
+/// One `with <callee>(<args>) [as x]:` item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithUse {
+    pub callee: String,
+    pub binding: RootBinding,
+    /// Source text between the parentheses.
+    pub args: String,
+    pub line: usize,
+    /// The class whose method holds it (for `self.method()`).
+    pub class: Option<String>,
 }
 
 /// A name bound to a session factory: `SessionLocal = sessionmaker(...)`,
@@ -41,6 +80,8 @@ pub struct FactoryDef {
     pub qualified: String,
     /// What it binds to (`engine`), as written.
     pub bind: Option<String>,
+    /// `sessionmaker(class_=ContextSession)`: the session class it makes, as written.
+    pub class_: Option<String>,
 }
 
 /// `def get_db(): db = SessionLocal(); try: yield db finally: db.close()` (not decorated):
@@ -85,6 +126,25 @@ pub struct GuardDef {
     pub is_async: bool,
     pub lifecycle: Lifecycle,
     pub line: usize,
+    pub shape: GuardShape,
+    /// Required parameters callers must pass (`hass` of `session_scope(*, hass)`).
+    pub params: Vec<String>,
+    /// Defined inside a function: reachable only through what returns it, never imported.
+    pub nested: bool,
+}
+
+/// How a guard is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GuardShape {
+    /// `@contextmanager` / `@asynccontextmanager` function (or method, with `class`).
+    ContextManager,
+    /// `get_db = contextmanager(get_session)`.
+    Wrapped,
+    /// A plain function returning a guard (`return _scope()`, `return F.begin()`).
+    ReturnsGuard,
+    /// A class with `__enter__` / `__exit__`, or a sessionmaker whose `class_=` is one.
+    Class,
 }
 
 /// Where the guard in use comes from.
@@ -113,6 +173,10 @@ pub struct ChosenGuard {
     /// Name of the factory it makes its sessions from (`SessionLocal`), when known.
     #[serde(skip)]
     pub factory: Option<String>,
+    /// Its lifecycle was derived or declared (not assumed).
+    pub lifecycle_known: bool,
+    /// Production `with` uses of it.
+    pub uses: usize,
 }
 
 /// What `codemod guard` prints.
@@ -122,6 +186,8 @@ pub struct GuardReport {
     pub r#async: Option<ChosenGuard>,
     /// Ambiguities and absences, each naming the config key that settles it.
     pub notes: Vec<String>,
+    /// Every guard of the tree, with its uses.
+    pub guards: Vec<crate::registry::Guard>,
 }
 
 pub struct ProjectIndex {
@@ -130,7 +196,9 @@ pub struct ProjectIndex {
     pub(crate) generators: Vec<(GeneratorDef, PathBuf)>,
     /// Functions that return a session made by one of `factories`.
     pub(crate) factory_fns: Vec<(FactoryFnDef, PathBuf)>,
-    pub(crate) guards: Vec<(GuardDef, PathBuf, Option<String>)>,
+    pub(crate) guards: Vec<crate::registry::Guard>,
+    /// Module names and what resolving names across files needs.
+    pub(crate) modules: crate::registry::Modules,
     pub(crate) report: GuardReport,
     /// First segments of the scanned tree's modules: imports from elsewhere are not ours.
     pub(crate) tree_roots: std::collections::HashSet<String>,
@@ -283,13 +351,25 @@ const STANDARD_GUARD: Lifecycle = Lifecycle {
 };
 
 impl ProjectIndex {
-    /// Merge pass-1 facts and config; choose the guards.
+    /// Merge pass-1 facts and config; choose the guards. The project root is the config's
+    /// folder (or where discovery started).
     pub fn build(config: LoadedConfig, facts: Vec<FileFacts>) -> ProjectIndex {
+        let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+        Self::build_in(&root, config, facts)
+    }
+
+    /// `build` with the project root given (the folder of the nearest `pyproject.toml`,
+    /// `setup.cfg`, `setup.py` or `.git`).
+    pub fn build_in(root: &Path, config: LoadedConfig, mut facts: Vec<FileFacts>) -> ProjectIndex {
+        let modules = modules_of(root, &mut facts);
         let mut factories = vec![];
         let mut generators = vec![];
         let mut factory_fns = vec![];
-        let mut guards = vec![];
+        let mut guard_defs = vec![];
         let mut aliases = vec![];
+        let mut uses = vec![];
+        let mut maker_fns = vec![];
+        let mut made = vec![];
         let mut tree_roots = std::collections::HashSet::new();
         for f in facts {
             let module = f.module.clone().unwrap_or_else(|| {
@@ -315,56 +395,22 @@ impl ProjectIndex {
                 factory_fns.push((d, f.path.clone()));
             }
             for g in f.guards {
-                guards.push((g, f.path.clone(), f.module.clone()));
+                guard_defs.push((g, f.path.clone()));
             }
             for a in f.aliases {
                 aliases.push((a, f.path.clone()));
             }
-        }
-        for (list, is_async) in [
-            (&config.config.factories, false),
-            (&config.config.async_factories, true),
-        ] {
-            for name in list {
-                factories.push((
-                    FactoryDef {
-                        name: last_segment(name).to_string(),
-                        attribute: name.contains('.'),
-                        is_async,
-                        has_begin: false,
-                        line: 0,
-                        qualified: if name.contains('.') {
-                            String::new()
-                        } else {
-                            name.clone()
-                        },
-                        bind: None,
-                    },
-                    config.path.clone().unwrap_or_default(),
-                ));
+            for (name, is_async, has_begin) in f.maker_fns {
+                maker_fns.push((format!("{module}.{name}"), is_async, has_begin));
             }
-        }
-        // `self.SessionLocal = SessionLocal`: the alias is a factory too (one level is enough
-        // in practice; two rounds cover an alias of an alias).
-        for _ in 0..2 {
-            let mut added = vec![];
-            for ((name, attribute, source), path) in &aliases {
-                let Some((src, _)) = factories.iter().find(|(f, _)| &f.name == source) else {
-                    continue;
-                };
-                if !factories.iter().any(|(f, _)| &f.name == name) {
-                    added.push((
-                        FactoryDef {
-                            name: name.clone(),
-                            attribute: *attribute,
-                            ..src.clone()
-                        },
-                        path.clone(),
-                    ));
-                }
+            for b in f.call_bindings {
+                made.push((b, f.path.clone(), module.clone()));
             }
-            factories.extend(added);
+            uses.extend(f.with_uses.into_iter().map(|u| (f.path.clone(), u)));
         }
+        factories.extend(made_factories(&modules, &maker_fns, &made));
+        factories.extend(config_factories(&config));
+        extend_aliases(&mut factories, &aliases);
         let ignore = &config.config.ignore_factories;
         factories.retain(|(f, _)| !ignore.iter().any(|i| last_segment(i) == f.name));
         factories.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
@@ -376,30 +422,28 @@ impl ProjectIndex {
                 .any(|(f, _)| f.name == last_segment(&d.created_by))
         });
         factory_fns.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
-        guards.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        guard_defs.extend(factory_class_guards(&factories, &guard_defs));
+        guard_defs.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
 
         let mut index = ProjectIndex {
             config,
             factories,
             generators,
             factory_fns,
-            guards,
+            guards: vec![],
             report: GuardReport {
                 sync: None,
                 r#async: None,
                 notes: vec![],
+                guards: vec![],
             },
             tree_roots,
             block_needles: None,
+            modules,
         };
         // Guards created from something that is no session factory are not guards.
-        let known: Vec<(GuardDef, PathBuf, Option<String>)> = index
-            .guards
-            .iter()
-            .filter(|(g, _, _)| index.is_session_creator(&g.created_by))
-            .cloned()
-            .collect();
-        index.guards = known;
+        guard_defs.retain(|(g, _)| index.is_session_creator(&g.created_by));
+        index.guards = crate::registry::resolve_guards(guard_defs, &uses, &index.modules);
         index.report = index.choose_guards();
         index.block_needles = aho_corasick::AhoCorasick::new(index.block_needle_list()).ok();
         index
@@ -443,157 +487,198 @@ impl ProjectIndex {
 
     fn choose_guards(&self) -> GuardReport {
         let mut notes = vec![];
-        let cfg = &self.config.config;
-        let mut pick = |is_async: bool| -> Option<ChosenGuard> {
-            let (expr_key, import_key, expr, import) = if is_async {
-                (
-                    "async-guard",
-                    "async-guard-import",
-                    &cfg.async_guard,
-                    &cfg.async_guard_import,
-                )
-            } else {
-                ("guard", "guard-import", &cfg.guard, &cfg.guard_import)
-            };
-            let flavour = if is_async { "async" } else { "sync" };
-            if let Some(expr) = expr {
-                let callee = expr.split('(').next().unwrap_or(expr).trim();
-                let def = self
-                    .guards
-                    .iter()
-                    .find(|(g, _, _)| g.is_async == is_async && g.name == last_segment(callee));
-                let lifecycle = def.map_or(STANDARD_GUARD, |(g, _, _)| g.lifecycle);
-                if def.is_none() {
-                    notes.push(format!(
-                        "{flavour} guard `{expr}` (from config) is not defined in the scanned tree; \
-                         assuming it commits on success, rolls back on Exception and closes"
-                    ));
-                }
-                return Some(ChosenGuard {
-                    expr: expr.clone(),
-                    import: import.as_deref().map(Import::from_statement),
-                    lifecycle,
-                    source: GuardSource::Config {
-                        path: self.config.path.clone().unwrap_or_default(),
-                    },
-                    defined_in: def.map(|(_, p, _)| p.clone()),
-                    // Named in config: trusted for every block, whatever its factory.
-                    factory: None,
-                });
-            }
-            let _ = import_key;
-            let candidates: Vec<_> = self
-                .guards
-                .iter()
-                .filter(|(g, _, _)| g.is_async == is_async && g.lifecycle.reraises)
-                .collect();
-            let methods: Vec<_> = candidates
-                .iter()
-                .filter(|(g, _, _)| g.class.is_some())
-                .collect();
-            let functions: Vec<_> = candidates
-                .iter()
-                .filter(|(g, _, _)| g.class.is_none())
-                .collect();
-            for (g, p, _) in &methods {
-                notes.push(format!(
-                    "{flavour} guard candidate `{}.{}` ({}:{}) is a method: set [tool.codemod] \
-                     {expr_key} = \"<instance>.{}()\" and {import_key} to use it",
-                    g.class.as_deref().unwrap_or_default(),
-                    g.name,
-                    p.display(),
-                    g.line,
-                    g.name
-                ));
-            }
-            // Prefer guards that do the whole job (commit, rollback, close).
-            let full: Vec<_> = functions
-                .iter()
-                .filter(|(g, _, _)| {
-                    g.lifecycle.commits && g.lifecycle.rolls_back() && g.lifecycle.closes
-                })
-                .collect();
-            let chosen = match (full.len(), functions.len()) {
-                (1, _) => Some(**full[0]),
-                (0, 1) => Some(*functions[0]),
-                (0, 0) => None,
-                _ => {
-                    let names: Vec<String> = (if full.is_empty() {
-                        functions.clone()
-                    } else {
-                        full.iter().map(|g| **g).collect()
-                    })
-                    .iter()
-                    .map(|(g, p, _)| format!("`{}` ({}:{})", g.name, p.display(), g.line))
-                    .collect();
-                    notes.push(format!(
-                        "{flavour} guard is ambiguous: {}; set [tool.codemod] {expr_key} (and \
-                         {import_key}) to choose; {flavour} blocks are not rewritten until then",
-                        names.join(", ")
-                    ));
-                    return None;
-                }
-            };
-            if let Some((g, path, module)) = chosen {
-                let module = module.clone().or_else(|| {
-                    path.file_stem()
-                        .and_then(|s| s.to_str())
-                        .map(str::to_string)
-                });
-                return Some(ChosenGuard {
-                    expr: format!("{}()", g.name),
-                    import: module.map(|m| Import::From {
-                        module: m,
-                        name: g.name.clone(),
-                    }),
-                    lifecycle: g.lifecycle,
-                    source: GuardSource::Discovered {
-                        path: path.clone(),
-                        line: g.line,
-                    },
-                    defined_in: Some(path.clone()),
-                    factory: Some(self.maker_of(&g.created_by)),
-                });
-            }
-            let has_maker = self
-                .factories
-                .iter()
-                .any(|(f, _)| f.is_async == is_async && f.has_begin);
-            let has_other = self.generators.iter().any(|(g, _)| g.is_async == is_async)
-                || self
-                    .factories
-                    .iter()
-                    .any(|(f, _)| f.is_async == is_async && !f.has_begin);
-            if has_maker || has_other {
-                notes.push(format!(
-                    "no {flavour} guard found in the tree{}; `codemod guard --suggest` prints a \
-                     guard module to add, or set [tool.codemod] {expr_key}",
-                    if has_maker {
-                        ": blocks on a sessionmaker use SQLAlchemy's `<factory>.begin()`, other \
-                         blocks are not rewritten"
-                    } else {
-                        ": blocks on `Session(...)` use SQLAlchemy's `session.begin()`, other \
-                         blocks are not rewritten"
-                    }
-                ));
-            }
-            // SQLAlchemy's own guards: `F.begin()` for sessionmakers, `Session(bind) as s,
-            // s.begin()` for sessions made with arguments (`guard_for` picks per block).
-            Some(ChosenGuard {
-                expr: "<factory>.begin()".into(),
-                import: None,
-                lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
-                source: GuardSource::SqlalchemyBegin,
-                defined_in: None,
-                factory: None,
-            })
-        };
-        let sync = pick(false);
-        let r#async = pick(true);
+        let sync = self.choose_guard(false, &mut notes);
+        let r#async = self.choose_guard(true, &mut notes);
         GuardReport {
             sync,
             r#async,
             notes,
+            guards: self.guards.clone(),
+        }
+    }
+
+    /// The target for one flavour: config, else the production guard production code uses
+    /// most, else SQLAlchemy's own `F.begin()`.
+    fn choose_guard(&self, is_async: bool, notes: &mut Vec<String>) -> Option<ChosenGuard> {
+        let flavour = if is_async { "async" } else { "sync" };
+        if let Some(chosen) = self.config_guard(is_async, notes) {
+            return Some(chosen);
+        }
+        let expr_key = if is_async { "async-guard" } else { "guard" };
+        let flavoured = |g: &&Guard| g.def.is_async == is_async && g.def.lifecycle.reraises;
+        let candidates: Vec<&Guard> = self
+            .guards
+            .iter()
+            .filter(flavoured)
+            .filter(|g| g.file_class == FileClass::Production && g.reachable() && g.args_agree())
+            .collect();
+        for g in self.guards.iter().filter(flavoured) {
+            if g.file_class == FileClass::Production && !g.def.nested && !g.reachable() {
+                notes.push(format!(
+                    "{flavour} guard candidate `{}` ({}:{}) is a method the tree reaches only \
+                     through `self`: set [tool.codemod] {expr_key} = \"<instance>.{}()\" to use it",
+                    g.qualified,
+                    g.path.display(),
+                    g.def.line,
+                    g.def.name
+                ));
+            }
+        }
+        let full: Vec<&Guard> = candidates
+            .iter()
+            .copied()
+            .filter(|g| {
+                let l = &g.def.lifecycle;
+                l.commits && l.rolls_back() && l.closes
+            })
+            .collect();
+        let mut pool = if full.is_empty() { candidates } else { full };
+        pool.sort_by(|a, b| b.production_uses.cmp(&a.production_uses));
+        match pool.as_slice() {
+            [] => {
+                self.no_guard_note(is_async, notes);
+                Some(ChosenGuard {
+                    expr: "<factory>.begin()".into(),
+                    import: None,
+                    lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+                    lifecycle_known: true,
+                    source: GuardSource::SqlalchemyBegin,
+                    defined_in: None,
+                    factory: None,
+                    uses: 0,
+                })
+            }
+            [first, second, ..] if first.production_uses == second.production_uses => {
+                let names: Vec<String> = pool
+                    .iter()
+                    .filter(|g| g.production_uses == first.production_uses)
+                    .map(|g| format!("`{}` ({}:{})", g.def.name, g.path.display(), g.def.line))
+                    .collect();
+                notes.push(format!(
+                    "{flavour} guard is ambiguous: {}, each with {} production uses; set \
+                     [tool.codemod] {expr_key} (and {expr_key}-import) to choose; {flavour} \
+                     blocks are not rewritten until then",
+                    names.join(", "),
+                    first.production_uses
+                ));
+                None
+            }
+            [first, rest @ ..] => {
+                if let Some(second) = rest.first() {
+                    if second.production_uses * 2 > first.production_uses {
+                        notes.push(format!(
+                            "{flavour} guard: chose `{}` ({} production uses) over `{}` ({}); \
+                             set [tool.codemod] {expr_key} to choose another",
+                            first.expr(),
+                            first.production_uses,
+                            second.expr(),
+                            second.production_uses
+                        ));
+                    }
+                }
+                Some(self.chosen_from(first))
+            }
+        }
+    }
+
+    fn chosen_from(&self, g: &Guard) -> ChosenGuard {
+        let import = g.written.iter().find_map(|w| w.import.clone()).or_else(|| {
+            g.module.clone().map(|m| Import::From {
+                module: m,
+                name: g.def.name.clone(),
+            })
+        });
+        ChosenGuard {
+            expr: g.expr(),
+            import,
+            lifecycle: g.def.lifecycle,
+            lifecycle_known: true,
+            source: GuardSource::Discovered {
+                path: g.path.clone(),
+                line: g.def.line,
+            },
+            defined_in: Some(g.path.clone()),
+            factory: Some(self.maker_of(&g.def.created_by)),
+            uses: g.production_uses,
+        }
+    }
+
+    /// `[tool.codemod] guard = ...`: its lifecycle from its definition, else from
+    /// `guard-lifecycle`, else unknown (never assumed).
+    fn config_guard(&self, is_async: bool, notes: &mut Vec<String>) -> Option<ChosenGuard> {
+        let cfg = &self.config.config;
+        let (expr, import, declared, key) = if is_async {
+            (
+                &cfg.async_guard,
+                &cfg.async_guard_import,
+                &cfg.async_guard_lifecycle,
+                "async-guard-lifecycle",
+            )
+        } else {
+            (
+                &cfg.guard,
+                &cfg.guard_import,
+                &cfg.guard_lifecycle,
+                "guard-lifecycle",
+            )
+        };
+        let expr = expr.as_ref()?;
+        let flavour = if is_async { "async" } else { "sync" };
+        let callee = expr.split('(').next().unwrap_or(expr).trim();
+        let def = self.guards.iter().find(|g| {
+            g.def.is_async == is_async && g.def.name == last_segment(callee) && !g.def.nested
+        });
+        let (lifecycle, known) = match (def, declared) {
+            (Some(g), _) => (g.def.lifecycle, true),
+            (None, Some(list)) => (crate::config::lifecycle_from(list), true),
+            (None, None) => {
+                notes.push(format!(
+                    "{flavour} guard `{expr}` (from config) is not defined in the scanned tree \
+                     and its lifecycle is unknown: set [tool.codemod] {key} (e.g. [\"commit\", \
+                     \"rollback\", \"close\"]); rewrites into it are review until then"
+                ));
+                (STANDARD_GUARD, false)
+            }
+        };
+        Some(ChosenGuard {
+            expr: expr.clone(),
+            import: import.as_deref().map(Import::from_statement),
+            lifecycle,
+            lifecycle_known: known,
+            source: GuardSource::Config {
+                path: self.config.path.clone().unwrap_or_default(),
+            },
+            defined_in: def.map(|g| g.path.clone()),
+            // Named in config: trusted for every block, whatever its factory.
+            factory: None,
+            uses: def.map_or(0, |g| g.production_uses),
+        })
+    }
+
+    fn no_guard_note(&self, is_async: bool, notes: &mut Vec<String>) {
+        let flavour = if is_async { "async" } else { "sync" };
+        let expr_key = if is_async { "async-guard" } else { "guard" };
+        let has_maker = self
+            .factories
+            .iter()
+            .any(|(f, _)| f.is_async == is_async && f.has_begin);
+        let has_other = self.generators.iter().any(|(g, _)| g.is_async == is_async)
+            || self
+                .factories
+                .iter()
+                .any(|(f, _)| f.is_async == is_async && !f.has_begin);
+        if has_maker || has_other {
+            notes.push(format!(
+                "no {flavour} guard found in the tree{}; `codemod guard --suggest` prints a \
+                 guard module to add, or set [tool.codemod] {expr_key}",
+                if has_maker {
+                    ": blocks on a sessionmaker use SQLAlchemy's `<factory>.begin()`, other \
+                     blocks are not rewritten"
+                } else {
+                    ": blocks on `Session(...)` use SQLAlchemy's `session.begin()`, other \
+                     blocks are not rewritten"
+                }
+            ));
         }
     }
 
@@ -612,7 +697,7 @@ impl ProjectIndex {
         needles.extend(self.factories.iter().map(|(f, _)| f.name.clone()));
         needles.extend(self.generators.iter().map(|(g, _)| g.name.clone()));
         needles.extend(self.factory_fns.iter().map(|(d, _)| d.name.clone()));
-        needles.extend(self.guards.iter().map(|(g, _, _)| g.name.clone()));
+        needles.extend(self.guards.iter().map(|g| g.def.name.clone()));
         for g in [&self.config.config.guard, &self.config.config.async_guard]
             .into_iter()
             .flatten()
@@ -829,27 +914,36 @@ impl ProjectIndex {
             .is_some_and(|c| c.source != GuardSource::SqlalchemyBegin)
     }
 
-    /// Lifecycle of a project guard called as `expr` (by callee name), if it is one.
-    pub(crate) fn guard_call(&self, expr: &ruff_python_ast::Expr) -> Option<Lifecycle> {
+    /// Lifecycle of a guard of the tree (or the configured one) called as `expr` in the
+    /// file at `path`: any guard counts, each by its own lifecycle.
+    pub(crate) fn guard_call(
+        &self,
+        expr: &ruff_python_ast::Expr,
+        imports: &FileImports,
+        path: &Path,
+    ) -> Option<Lifecycle> {
         use ruff_python_ast::Expr;
         let Expr::Call(call) = expr else { return None };
         let callee = crate::syntax::dotted(&call.func)?;
-        let last = last_segment(&callee);
         for (flavour, cfg) in [
             (&self.report.sync, &self.config.config.guard),
             (&self.report.r#async, &self.config.config.async_guard),
         ] {
             if let (Some(chosen), Some(cfg)) = (flavour, cfg) {
                 let cfg_callee = cfg.split('(').next().unwrap_or(cfg).trim();
-                if cfg_callee == callee {
+                if cfg_callee == callee && chosen.lifecycle_known {
                     return Some(chosen.lifecycle);
                 }
             }
         }
-        self.guards
-            .iter()
-            .find(|(g, _, _)| g.name == last && (g.class.is_none() || callee.contains('.')))
-            .map(|(g, _, _)| g.lifecycle)
+        let resolved = imports.resolve(&callee);
+        crate::registry::match_resolved(&self.guards, &self.modules, path, &resolved, &callee, None)
+            .map(|i| self.guards[i].def.lifecycle)
+    }
+
+    /// Dotted module name of a file, as Python resolves it in this project.
+    pub fn module_of(&self, path: &Path) -> Option<String> {
+        self.modules.module_of(path)
     }
 
     /// The guard to write for a block whose session comes from `factory`.
@@ -938,6 +1032,162 @@ impl Import {
         }
         Import::Statement(stmt.trim().to_string())
     }
+}
+
+/// Module names for every file of the facts (set on the facts too) and what the index
+/// needs of each file to resolve names across files.
+fn modules_of(root: &Path, facts: &mut [FileFacts]) -> crate::registry::Modules {
+    use crate::registry::{FileModule, Modules};
+    let map = crate::modules::ModuleMap::build(
+        root,
+        facts.iter().map(|f| (f.path.as_path(), &f.imported[..])),
+    );
+    let mut modules = Modules {
+        map,
+        ..Default::default()
+    };
+    for f in facts.iter_mut() {
+        if let Some(m) = modules.map.module_of(&f.path) {
+            f.module = Some(m);
+        }
+        let is_package = f.path.file_stem().is_some_and(|s| s == "__init__");
+        if let Some(m) = &f.module {
+            modules.by_module.insert(m.clone(), f.path.clone());
+        }
+        modules.files.insert(
+            f.path.clone(),
+            FileModule {
+                module: f.module.clone(),
+                is_package,
+                reexports: std::mem::take(&mut f.reexports),
+                instances: vec![],
+                relative_imports: f.relative_imports,
+            },
+        );
+    }
+    for f in facts.iter() {
+        let instances = crate::registry::resolve_instances(&modules, &f.path, &f.call_bindings);
+        if let Some(m) = modules.files.get_mut(&f.path) {
+            m.instances = instances;
+        }
+    }
+    modules
+}
+
+/// `_factory = make_factory()` where `make_factory` returns a sessionmaker: a factory.
+fn made_factories(
+    modules: &crate::registry::Modules,
+    maker_fns: &[(String, bool, bool)],
+    made: &[(CallBinding, PathBuf, String)],
+) -> Vec<(FactoryDef, PathBuf)> {
+    made.iter()
+        .filter_map(|(b, path, module)| {
+            let Resolved::Qualified(q) = modules.resolve_in(path, &b.binding, &b.callee) else {
+                return None;
+            };
+            let q = modules.follow(&q);
+            let (_, is_async, has_begin) = maker_fns.iter().find(|(m, _, _)| same_path(m, &q))?;
+            Some((
+                FactoryDef {
+                    name: b.name.clone(),
+                    attribute: false,
+                    is_async: *is_async,
+                    has_begin: *has_begin,
+                    line: b.line,
+                    qualified: format!("{module}.{}", b.name),
+                    bind: None,
+                    class_: None,
+                },
+                path.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// `[tool.codemod] factories` / `async-factories`.
+fn config_factories(config: &LoadedConfig) -> Vec<(FactoryDef, PathBuf)> {
+    let mut out = vec![];
+    for (list, is_async) in [
+        (&config.config.factories, false),
+        (&config.config.async_factories, true),
+    ] {
+        for name in list {
+            out.push((
+                FactoryDef {
+                    name: last_segment(name).to_string(),
+                    attribute: name.contains('.'),
+                    is_async,
+                    has_begin: false,
+                    line: 0,
+                    qualified: if name.contains('.') {
+                        String::new()
+                    } else {
+                        name.clone()
+                    },
+                    bind: None,
+                    class_: None,
+                },
+                config.path.clone().unwrap_or_default(),
+            ));
+        }
+    }
+    out
+}
+
+/// `self.SessionLocal = SessionLocal`: the alias is a factory too (one level is enough in
+/// practice; two rounds cover an alias of an alias).
+fn extend_aliases(
+    factories: &mut Vec<(FactoryDef, PathBuf)>,
+    aliases: &[((String, bool, String), PathBuf)],
+) {
+    for _ in 0..2 {
+        let mut added = vec![];
+        for ((name, attribute, source), path) in aliases {
+            let Some((src, _)) = factories.iter().find(|(f, _)| &f.name == source) else {
+                continue;
+            };
+            if !factories.iter().any(|(f, _)| &f.name == name) {
+                added.push((
+                    FactoryDef {
+                        name: name.clone(),
+                        attribute: *attribute,
+                        ..src.clone()
+                    },
+                    path.clone(),
+                ));
+            }
+        }
+        factories.extend(added);
+    }
+}
+
+/// `Session = sessionmaker(class_=ContextSession)` where `ContextSession` is a class-based
+/// guard: `with Session() as s:` enters that guard.
+fn factory_class_guards(
+    factories: &[(FactoryDef, PathBuf)],
+    guards: &[(GuardDef, PathBuf)],
+) -> Vec<(GuardDef, PathBuf)> {
+    factories
+        .iter()
+        .filter_map(|(f, path)| {
+            let class = last_segment(f.class_.as_deref()?);
+            let (g, _) = guards
+                .iter()
+                .find(|(g, _)| g.shape == GuardShape::Class && g.name == class)?;
+            (!f.attribute).then(|| {
+                (
+                    GuardDef {
+                        name: f.name.clone(),
+                        created_by: f.name.clone(),
+                        line: f.line,
+                        nested: false,
+                        ..g.clone()
+                    },
+                    path.clone(),
+                )
+            })
+        })
+        .collect()
 }
 
 fn last_segment(d: &str) -> &str {

@@ -8,16 +8,20 @@ pub mod classify;
 pub mod config;
 pub mod finding;
 pub mod index;
+pub mod modules;
+pub mod registry;
 pub mod source;
 
 mod analyze;
 mod facts;
+mod guards;
 mod lifecycle;
 mod resolve;
 mod rewrite;
 mod rules;
 mod suggest;
 mod syntax;
+mod uses;
 
 pub use analyze::{analyze, Finding};
 pub use config::{Config, ConfigError, LoadedConfig};
@@ -25,5 +29,6 @@ pub use facts::{collect_facts, may_define_facts};
 pub use finding::{Kind, Safety};
 pub use index::{module_name, FileFacts, GuardReport, GuardSource, ProjectIndex};
 pub use lifecycle::Lifecycle;
+pub use resolve::RootBinding;
 pub use rewrite::{EditOp, Import, Rewrite};
 pub use source::{parse, parse_text, skip_reason, InputError, SourceFile};

@@ -9,7 +9,7 @@ use crate::syntax;
 
 /// A dotted callee after import resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Resolved {
+pub enum Resolved {
     /// `self.X(...)` / `cls.X(...)`: an attribute of the instance (the last segment).
     SelfAttr(String),
     /// A fully qualified path (`app.db.SessionLocal`), through an import or a name defined
@@ -20,11 +20,65 @@ pub(crate) enum Resolved {
     Unbound(String),
 }
 
+/// What the root name of a dotted callee is bound to in its file, before the file's module
+/// name is known (pass 1 keeps this; the index resolves it once module names are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootBinding {
+    /// `self.X` / `cls.X`.
+    SelfAttr,
+    /// `import a.b` / `from a import b`: an absolute path.
+    Absolute(String),
+    /// `from ..db import b`: dots and the rest (`db.b`).
+    Relative {
+        level: u32,
+        path: String,
+    },
+    /// Assigned, defined or declared in this file.
+    Defined,
+    Unbound,
+}
+
+impl RootBinding {
+    /// The callee `dotted` (whose root this binds) resolved in module `module`.
+    pub fn resolve(&self, module: &str, is_package: bool, dotted: &str) -> Resolved {
+        let (root, rest) = match dotted.split_once('.') {
+            Some((r, rest)) => (r, Some(rest)),
+            None => (dotted, None),
+        };
+        let base = match self {
+            RootBinding::SelfAttr => {
+                return match rest {
+                    Some(rest) => Resolved::SelfAttr(syntax::last_segment(rest).to_string()),
+                    None => Resolved::Unbound(dotted.to_string()),
+                }
+            }
+            RootBinding::Absolute(p) => p.clone(),
+            RootBinding::Relative { level, path } => {
+                let (m, name) = match path.rsplit_once('.') {
+                    Some((m, n)) => (Some(m), n),
+                    None => (None, path.as_str()),
+                };
+                match crate::modules::absolute_module(module, is_package, *level, m) {
+                    Some(abs) => format!("{abs}.{name}"),
+                    None => return Resolved::Unbound(dotted.to_string()),
+                }
+            }
+            RootBinding::Defined => format!("{module}.{root}"),
+            RootBinding::Unbound => return Resolved::Unbound(dotted.to_string()),
+        };
+        Resolved::Qualified(match rest {
+            Some(rest) => format!("{base}.{rest}"),
+            None => base,
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct FileImports {
     module: String,
-    /// Bound name -> qualified path.
-    bound: HashMap<String, String>,
+    is_package: bool,
+    /// Bound name -> what it is bound to.
+    bound: HashMap<String, RootBinding>,
     /// Names assigned anywhere in the file (module level or inside functions).
     defined: HashSet<String>,
 }
@@ -34,53 +88,16 @@ impl FileImports {
     pub fn collect(module: &str, is_package: bool, body: &[Stmt]) -> FileImports {
         let mut me = FileImports {
             module: module.to_string(),
+            is_package,
             ..Default::default()
         };
         let mut all = vec![];
         syntax::walk_stmts(body, &mut all);
         for s in all {
             match s {
-                Stmt::Import(i) => {
-                    for a in &i.names {
-                        match &a.asname {
-                            Some(as_) => {
-                                me.bound.insert(as_.to_string(), a.name.to_string());
-                            }
-                            None => {
-                                let root = a.name.split('.').next().unwrap_or_default();
-                                me.bound.insert(root.to_string(), root.to_string());
-                            }
-                        }
-                    }
-                }
-                Stmt::ImportFrom(f) => {
-                    let base = if f.level == 0 {
-                        f.module.as_ref().map(|m| m.to_string()).unwrap_or_default()
-                    } else {
-                        let mut parts: Vec<&str> = module.split('.').collect();
-                        if !is_package {
-                            parts.pop();
-                        }
-                        for _ in 1..f.level {
-                            parts.pop();
-                        }
-                        let mut b = parts.join(".");
-                        if let Some(m) = &f.module {
-                            if !b.is_empty() {
-                                b.push('.');
-                            }
-                            b.push_str(m.as_str());
-                        }
-                        b
-                    };
-                    for a in &f.names {
-                        let bound = a.asname.as_ref().unwrap_or(&a.name).to_string();
-                        let path = if base.is_empty() {
-                            a.name.to_string()
-                        } else {
-                            format!("{base}.{}", a.name)
-                        };
-                        me.bound.insert(bound, path);
+                Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                    for (bound, binding) in import_bindings(s) {
+                        me.bound.insert(bound, binding);
                     }
                 }
                 Stmt::Assign(a) => {
@@ -110,9 +127,8 @@ impl FileImports {
         let mut nested = vec![];
         nested_imports(body, false, &mut nested);
         for s in nested {
-            let mut local = FileImports::collect(module, is_package, std::slice::from_ref(s));
-            for (name, path) in local.bound.drain() {
-                me.bound.entry(name).or_insert(path);
+            for (name, binding) in import_bindings(s) {
+                me.bound.entry(name).or_insert(binding);
             }
         }
         // Nested function definitions count as defined here too.
@@ -128,27 +144,24 @@ impl FileImports {
         me
     }
 
-    pub fn resolve(&self, dotted: &str) -> Resolved {
-        let (root, rest) = match dotted.split_once('.') {
-            Some((r, rest)) => (r, Some(rest)),
-            None => (dotted, None),
-        };
-        if matches!(root, "self" | "cls") {
-            if let Some(rest) = rest {
-                return Resolved::SelfAttr(syntax::last_segment(rest).to_string());
-            }
+    /// What the root name of `dotted` is bound to.
+    pub fn root_binding(&self, dotted: &str) -> RootBinding {
+        let root = dotted.split('.').next().unwrap_or(dotted);
+        if matches!(root, "self" | "cls") && dotted.contains('.') {
+            return RootBinding::SelfAttr;
         }
-        let base = if let Some(path) = self.bound.get(root) {
-            path.clone()
-        } else if self.defined.contains(root) {
-            format!("{}.{root}", self.module)
-        } else {
-            return Resolved::Unbound(dotted.to_string());
-        };
-        Resolved::Qualified(match rest {
-            Some(rest) => format!("{base}.{rest}"),
-            None => base,
-        })
+        if let Some(b) = self.bound.get(root) {
+            return b.clone();
+        }
+        if self.defined.contains(root) {
+            return RootBinding::Defined;
+        }
+        RootBinding::Unbound
+    }
+
+    pub fn resolve(&self, dotted: &str) -> Resolved {
+        self.root_binding(dotted)
+            .resolve(&self.module, self.is_package, dotted)
     }
 
     /// Whether the file's `name` comes from SQLAlchemy / SQLModel.
@@ -157,6 +170,46 @@ impl FileImports {
             Resolved::Qualified(q) => q.starts_with("sqlalchemy.") || q.starts_with("sqlmodel."),
             _ => false,
         }
+    }
+}
+
+/// The names an import statement binds and what each is bound to.
+pub(crate) fn import_bindings(stmt: &Stmt) -> Vec<(String, RootBinding)> {
+    match stmt {
+        Stmt::Import(i) => i
+            .names
+            .iter()
+            .map(|a| match &a.asname {
+                Some(as_) => (as_.to_string(), RootBinding::Absolute(a.name.to_string())),
+                None => {
+                    let root = a.name.split('.').next().unwrap_or_default().to_string();
+                    (root.clone(), RootBinding::Absolute(root))
+                }
+            })
+            .collect(),
+        Stmt::ImportFrom(f) => f
+            .names
+            .iter()
+            .filter(|a| a.name.as_str() != "*")
+            .map(|a| {
+                let bound = a.asname.as_ref().unwrap_or(&a.name).to_string();
+                let module = f.module.as_ref().map(|m| m.as_str());
+                let path = match module {
+                    Some(m) => format!("{m}.{}", a.name),
+                    None => a.name.to_string(),
+                };
+                let binding = if f.level == 0 {
+                    RootBinding::Absolute(path)
+                } else {
+                    RootBinding::Relative {
+                        level: f.level,
+                        path,
+                    }
+                };
+                (bound, binding)
+            })
+            .collect(),
+        _ => vec![],
     }
 }
 

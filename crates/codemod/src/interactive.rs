@@ -59,7 +59,7 @@ pub fn run(args: &ApplyArgs) -> CmdResult {
     let walked = walk::collect(&args.files, &config);
     let root = walk::project_root(&args.files[0], &config);
     let index_files = pipeline::index_files(&root, &config, &args.files, &walked.files);
-    let indexed = pipeline::build_index(config, &index_files);
+    let indexed = pipeline::build_index(&root, config, &index_files);
     let selection = if args.include_review {
         Selection::SafeAndReview
     } else {

@@ -102,7 +102,7 @@ pub struct Indexed {
 }
 
 /// Pass 1 over `files` (absolute paths, deduplicated by the caller).
-pub fn build_index(config: LoadedConfig, files: &[Target]) -> Indexed {
+pub fn build_index(root: &Path, config: LoadedConfig, files: &[Target]) -> Indexed {
     let progress = Progress::new(files.len(), "indexing");
     let results: Vec<Result<Option<FileFacts>, FileError>> = files
         .par_iter()
@@ -128,7 +128,7 @@ pub fn build_index(config: LoadedConfig, files: &[Target]) -> Indexed {
         }
     }
     Indexed {
-        index: ProjectIndex::build(config, facts),
+        index: ProjectIndex::build_in(root, config, facts),
         failures,
     }
 }
@@ -315,7 +315,7 @@ pub fn run(
 ) -> Run {
     let root = walk::project_root(&user_paths[0], &config);
     let index_files = index_files(&root, &config, user_paths, targets);
-    let indexed = build_index(config, &index_files);
+    let indexed = build_index(&root, config, &index_files);
     drop(index_files);
     let mut report = plan_files(&indexed.index, targets, options);
     let index_errors = index_problems(indexed.failures, targets);

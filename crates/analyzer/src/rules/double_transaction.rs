@@ -45,7 +45,9 @@ fn guarded<'a>(ctx: &Ctx, w: &'a StmtWith) -> Option<Guarded<'a>> {
     let Some(Expr::Name(var)) = first.optional_vars.as_deref() else {
         return None;
     };
-    let lifecycle = ctx.index.guard_call(&first.context_expr)?;
+    let lifecycle = ctx
+        .index
+        .guard_call(&first.context_expr, &ctx.imports, &ctx.file.path)?;
     let r = first.context_expr.range();
     Some(Guarded {
         name: var.id.as_str(),

@@ -39,7 +39,7 @@ pub fn run(args: GuardArgs) -> CmdResult {
         std::slice::from_ref(&args.path),
         &walked.files,
     );
-    let indexed = pipeline::build_index(config, &files);
+    let indexed = pipeline::build_index(&root, config, &files);
     drop(files);
 
     let mut code = exit::OK;
