@@ -733,7 +733,7 @@ impl ProjectIndex {
                 return None;
             };
             let gen = crate::syntax::dotted(&inner.func)?;
-            let resolved = imports.resolve(&gen);
+            let resolved = self.resolve(imports, &gen);
             let (g, _) = self
                 .generators
                 .iter()
@@ -816,7 +816,7 @@ impl ProjectIndex {
     /// The factory a dotted callee names, after import resolution.
     /// A call of one of our factory functions: by import, or by bare name in its own module.
     fn factory_fn(&self, callee: &str, imports: &FileImports) -> Option<&FactoryFnDef> {
-        let resolved = imports.resolve(callee);
+        let resolved = self.resolve(imports, callee);
         self.factory_fns
             .iter()
             .map(|(d, _)| d)
@@ -839,7 +839,7 @@ impl ProjectIndex {
                 .map(|(f, _)| f)
                 .find(|f| f.name == last && (attribute_ok || !f.attribute))
         };
-        match imports.resolve(callee) {
+        match self.resolve(imports, callee) {
             Resolved::SelfAttr(_) => named(true),
             Resolved::Qualified(q) => {
                 let exact = self.factories.iter().map(|(f, _)| f).find(|f| {
@@ -936,9 +936,17 @@ impl ProjectIndex {
                 }
             }
         }
-        let resolved = imports.resolve(&callee);
+        let resolved = self.resolve(imports, &callee);
         crate::registry::match_resolved(&self.guards, &self.modules, path, &resolved, &callee, None)
             .map(|i| self.guards[i].def.lifecycle)
+    }
+
+    /// A callee resolved through the file's imports and the tree's re-exports.
+    pub(crate) fn resolve(&self, imports: &FileImports, callee: &str) -> Resolved {
+        match imports.resolve(callee) {
+            Resolved::Qualified(q) => Resolved::Qualified(self.modules.follow(&q)),
+            other => other,
+        }
     }
 
     /// Dotted module name of a file, as Python resolves it in this project.
