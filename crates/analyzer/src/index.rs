@@ -304,6 +304,8 @@ pub(crate) struct BlockGuard {
     pub begin_on_session: bool,
     /// Why this guard and not the codebase's, when that is the case.
     pub note: Option<String>,
+    /// The lifecycle was derived or declared, not assumed.
+    pub lifecycle_known: bool,
 }
 
 /// SQLAlchemy's own guard for a block's factory: `F.begin()` for a sessionmaker called
@@ -318,6 +320,7 @@ fn sqlalchemy_guard(
             expr: format!("{}.begin()", factory.callee),
             import: None,
             lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+            lifecycle_known: true,
             begin_on_session: false,
             note,
         });
@@ -326,6 +329,7 @@ fn sqlalchemy_guard(
         expr: text[r].to_string(),
         import: None,
         lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
+        lifecycle_known: true,
         begin_on_session: true,
         note,
     })
@@ -960,6 +964,7 @@ impl ProjectIndex {
         factory: &FactoryMatch,
         file: &Path,
         text: &str,
+        imports: &FileImports,
     ) -> Result<BlockGuard, String> {
         let chosen = if factory.is_async {
             &self.report.r#async
@@ -1001,19 +1006,72 @@ impl ProjectIndex {
                 });
             }
         }
-        // Both paths come from the same walk (or the same test tree): plain equality.
-        let same_file = chosen.defined_in.as_deref().is_some_and(|d| d == file);
         Ok(BlockGuard {
             expr: chosen.expr.clone(),
-            import: if same_file {
-                None
-            } else {
-                chosen.import.clone()
-            },
+            import: self.import_for(chosen, file, imports)?,
             lifecycle: chosen.lifecycle,
+            lifecycle_known: chosen.lifecycle_known,
             begin_on_session: false,
             note: None,
         })
+    }
+
+    /// The import a file needs for the chosen guard: none in its own module or when the file
+    /// already binds it; a config `guard-import` as written; else one that resolves, by the
+    /// project's module map, from this file to the guard (relative when the file imports
+    /// its siblings relatively). `Err` (the block stays manual) when none resolves.
+    fn import_for(
+        &self,
+        chosen: &ChosenGuard,
+        file: &Path,
+        imports: &FileImports,
+    ) -> Result<Option<Import>, String> {
+        // Both paths come from the same walk (or the same test tree): plain equality.
+        if chosen.defined_in.as_deref().is_some_and(|d| d == file) {
+            return Ok(None);
+        }
+        let Some(import) = &chosen.import else {
+            return Ok(None);
+        };
+        let Import::From { module, name } = import else {
+            return Ok(Some(import.clone())); // config statement: trusted as written
+        };
+        if matches!(chosen.source, GuardSource::Config { .. }) {
+            return Ok(Some(import.clone()));
+        }
+        let target = self.modules.follow(&format!("{module}.{name}"));
+        match self.resolve(imports, name) {
+            Resolved::Qualified(q) if same_path(&q, &target) => return Ok(None),
+            Resolved::Qualified(q) => {
+                return Err(format!(
+                    "`{name}` already names `{q}` in this file, so the guard `{}` cannot be \
+                     imported here under its name",
+                    chosen.expr
+                ))
+            }
+            _ => {}
+        }
+        let module_file = match self.modules.map.find(module) {
+            Some(crate::modules::ModuleFile::File(p)) => p,
+            _ => {
+                return Err(format!(
+                    "the guard's module `{module}` does not resolve from this project's import \
+                     roots, so `from {module} import {name}` would not import here"
+                ))
+            }
+        };
+        if module_file == file {
+            return Ok(None);
+        }
+        if imports.imports_relatively() {
+            if let Some(rel) = self.modules.map.relative_module(file, &module_file) {
+                return Ok(Some(Import::From {
+                    module: rel,
+                    name: name.clone(),
+                }));
+            }
+        }
+        Ok(Some(import.clone()))
     }
 
     /// A ready-to-paste guard module (sync and async) built on the tree's own factory.

@@ -164,6 +164,13 @@ impl FileImports {
             .resolve(&self.module, self.is_package, dotted)
     }
 
+    /// Whether the file imports anything with `from .x import ...`.
+    pub fn imports_relatively(&self) -> bool {
+        self.bound
+            .values()
+            .any(|b| matches!(b, RootBinding::Relative { .. }))
+    }
+
     /// Whether the file's `name` comes from SQLAlchemy / SQLModel.
     pub fn is_sqlalchemy(&self, dotted: &str) -> bool {
         match self.resolve(dotted) {

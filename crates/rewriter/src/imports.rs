@@ -16,9 +16,9 @@ pub fn add(text: &str, parsed: &Parsed<ModModule>, import: &Import, newline: &st
     match import {
         Import::From { module, name } => {
             let existing = body.iter().find_map(|s| match s {
+                // `module` may be relative (`.db`): compare dots and name as written.
                 Stmt::ImportFrom(f)
-                    if f.level == 0
-                        && f.module.as_ref().is_some_and(|m| m.as_str() == module)
+                    if written_module(f) == *module
                         && !f.names.iter().any(|a| a.name.as_str() == "*") =>
                 {
                     Some(f)
@@ -56,6 +56,12 @@ pub fn add(text: &str, parsed: &Parsed<ModModule>, import: &Import, newline: &st
             vec![new_line(text, body, stmt, newline)]
         }
     }
+}
+
+/// The module of `from <module> import ...` as written, dots included.
+fn written_module(f: &ruff_python_ast::StmtImportFrom) -> String {
+    let dots = ".".repeat(f.level as usize);
+    format!("{dots}{}", f.module.as_ref().map_or("", |m| m.as_str()))
 }
 
 /// A new import line after the module's leading imports (after the docstring and

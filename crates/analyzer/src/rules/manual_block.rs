@@ -184,7 +184,7 @@ fn plan(
     }
     let guard = ctx
         .index
-        .guard_for(factory, &ctx.file.path, ctx.text)
+        .guard_for(factory, &ctx.file.path, ctx.text, &ctx.imports)
         .map_err(Manual)?;
     if factory.is_async && !scope.is_async {
         return manual("async session in a sync function: `async with` is not possible here");
@@ -214,6 +214,7 @@ fn plan(
         maybe_unused: vec![root_name(&factory.callee)],
     };
     let mut review = vec![];
+    super::raw_factory_with::unknown_lifecycle_review(&guard, &mut review);
     if guard.lifecycle.translates {
         review.push(format!(
             "`{}` re-raises errors as another exception type, so callers see a different \

@@ -49,6 +49,14 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     let Some((name, factory, raw)) = raw_factory(ctx, w) else {
         return;
     };
+    // `Session = sessionmaker(class_=ContextSession)`: the factory's own `with` is a guard.
+    if ctx
+        .index
+        .guard_call(&w.items[0].context_expr, &ctx.imports, &ctx.file.path)
+        .is_some()
+    {
+        return;
+    }
     if !ctx.index.has_project_guard(factory.is_async) || w.is_async != factory.is_async {
         return;
     }
@@ -75,6 +83,17 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     }
 }
 
+/// A config guard whose lifecycle is neither derived nor declared: nothing about it is
+/// assumed, so no rewrite into it is safe.
+pub(crate) fn unknown_lifecycle_review(guard: &crate::index::BlockGuard, review: &mut Vec<String>) {
+    if !guard.lifecycle_known {
+        review.push(format!(
+            "lifecycle of `{}` is unknown: set guard-lifecycle",
+            guard.expr
+        ));
+    }
+}
+
 fn plan(
     ctx: &Ctx,
     scope: &Scope,
@@ -83,9 +102,14 @@ fn plan(
     factory: &FactoryMatch,
     raw: Lifecycle,
 ) -> Result<(Safety, String, Rewrite), String> {
-    let guard = ctx.index.guard_for(factory, &ctx.file.path, ctx.text)?;
+    let guard = ctx
+        .index
+        .guard_for(factory, &ctx.file.path, ctx.text, &ctx.imports)?;
     if guard.note.is_some() {
         return Err(String::new()); // another factory than the guard's: not this shape
+    }
+    if !guard.lifecycle.closes {
+        return Err(format!("`{}` does not close the session", guard.expr));
     }
     if raw.commits && !guard.lifecycle.commits {
         return Err(format!(
@@ -112,6 +136,7 @@ fn plan(
     let taint = Taint::compute(scope.body, name);
     let trailing = usage::trailing_commit(&w.body, name, &taint);
     let mut review = vec![];
+    unknown_lifecycle_review(&guard, &mut review);
     if guard.lifecycle.translates {
         review.push(format!(
             "`{}` re-raises errors as another exception type, so callers see a different \

@@ -42,5 +42,21 @@ pub fn build_index(config_dir: &Path, files: &[PathBuf]) -> ProjectIndex {
             ))
         })
         .collect();
-    ProjectIndex::build(config, facts)
+    ProjectIndex::build_in(&project_root(config_dir, files), config, facts)
+}
+
+/// The folder holding `config_dir` and every file: single-file cases import the fixture
+/// beside their folder, so their project is `testdata/`.
+fn project_root(config_dir: &Path, files: &[PathBuf]) -> PathBuf {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut root = canonical(config_dir);
+    for f in files {
+        let f = canonical(f);
+        while !f.starts_with(&root) {
+            if !root.pop() {
+                break;
+            }
+        }
+    }
+    root
 }
