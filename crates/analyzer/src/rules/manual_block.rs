@@ -302,6 +302,7 @@ fn plan(
     if let Some(note) = &guard.note {
         safe_notes.push(note.as_str());
     }
+    super::local_import::place(ctx, scope, &root_name(&factory.callee), range, &mut rewrite);
     if review.is_empty() {
         let mut reason = format!(
             "`{}` commits, rolls back and closes as the original did",
