@@ -797,7 +797,7 @@ fn run_plan(
 // ---------------------------------------------------------------------------
 // Measuring one package
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct PackageReport {
     spec: String,
     package: String,
@@ -1399,32 +1399,46 @@ fn render_guards(report: &FullReport) -> String {
     out
 }
 
-/// Every added import that does not resolve, per package.
+/// Added imports that do not resolve, then those whose module imports the file back.
 fn render_unresolved(report: &FullReport) -> String {
+    let unresolved = render_imports(report, |a| !a.resolves);
+    let back = render_imports(report, |a| a.resolves && a.imports_back);
+    let mut out = String::new();
+    if !unresolved.is_empty() {
+        out = format!("\n**Unresolved added imports:**\n{unresolved}");
+    }
+    if !back.is_empty() {
+        let _ = write!(
+            out,
+            "\nAdded imports whose module imports the rewritten module back at its top level \
+             (possible import cycle; not a gate):\n{back}"
+        );
+    }
+    out
+}
+
+/// One line per added import that `pick` selects, at most MAX_NOTES per package.
+fn render_imports(report: &FullReport, pick: impl Fn(&AddedImport) -> bool) -> String {
     let mut out = String::new();
     for r in &report.packages {
-        let unresolved: Vec<&AddedImport> =
-            r.added_imports.iter().filter(|a| !a.resolves).collect();
-        for a in unresolved.iter().take(MAX_NOTES) {
+        let picked: Vec<&AddedImport> = r.added_imports.iter().filter(|a| pick(a)).collect();
+        for a in picked.iter().take(MAX_NOTES) {
             let _ = writeln!(
                 out,
                 "- {}: {}:{} `{}`: {}",
                 r.package, a.file, a.line, a.statement, a.detail
             );
         }
-        if unresolved.len() > MAX_NOTES {
+        if picked.len() > MAX_NOTES {
             let _ = writeln!(
                 out,
                 "- {}: ... {} more in report.json",
                 r.package,
-                unresolved.len() - MAX_NOTES
+                picked.len() - MAX_NOTES
             );
         }
     }
-    if out.is_empty() {
-        return out;
-    }
-    format!("\n**Unresolved added imports:**\n{out}")
+    out
 }
 
 #[cfg(test)]
@@ -1462,6 +1476,60 @@ mod tests {
         assert!(ensure_outside(&root.join("target/not-yet/corpus"), &root).is_err());
         let outside = tempfile::tempdir().unwrap();
         assert!(ensure_outside(&outside.path().join("a/b"), &root).is_ok());
+    }
+
+    fn import(statement: &str, resolves: bool, imports_back: bool) -> AddedImport {
+        AddedImport {
+            file: "app/x.py".to_string(),
+            line: 3,
+            statement: statement.to_string(),
+            joined: false,
+            resolves,
+            detail: "why".to_string(),
+            imports_back,
+        }
+    }
+
+    #[test]
+    fn unresolved_imports_are_listed_and_fail_the_gate() {
+        let package = PackageReport {
+            package: "pkg-1.0".to_string(),
+            imports_added: 3,
+            imports_resolving: 2,
+            added_imports: vec![
+                import("from app.db import get_db_session", true, false),
+                import("from app.db import missing", false, false),
+                import("from app.settings import scope", true, true),
+            ],
+            ..PackageReport::default()
+        };
+        let report = FullReport {
+            codemod: "codemod".to_string(),
+            ruff_version: DEFAULT_RUFF.to_string(),
+            python: "python".to_string(),
+            repeat: 1,
+            totals: Totals::of(std::slice::from_ref(&package)),
+            packages: vec![package],
+            failures: Vec::new(),
+        };
+        let md = render_markdown(&report);
+        assert!(
+            md.contains("**Unresolved added imports:**\n- pkg-1.0: app/x.py:3 `from app.db import missing`: why\n"),
+            "{md}"
+        );
+        assert!(md.contains("possible import cycle"), "{md}");
+        assert!(
+            md.contains("| pkg-1.0 | 0 (no list) | none | none | 0 | 0 | 0 | 3 | 2 |"),
+            "{md}"
+        );
+        let md_path = Path::new("report.md");
+        assert_eq!(gate(&report.totals, 0, md_path), ExitCode::FAILURE);
+        let ok = Totals {
+            imports_added: 2,
+            imports_resolving: 2,
+            ..Totals::default()
+        };
+        assert_eq!(gate(&ok, 0, md_path), ExitCode::SUCCESS);
     }
 
     #[test]

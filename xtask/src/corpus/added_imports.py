@@ -2,14 +2,16 @@
 
 Run by `cargo xtask corpus` (xtask/src/corpus/imports.rs) with the corpus venv's python.
 stdin:  {"roots": [dir, ...], "files": [[original, rewritten, rel], ...]}
-stdout: [{"file", "line", "statement", "joined", "resolves", "detail"}, ...]
+stdout: [{"file", "line", "statement", "joined", "resolves", "detail", "imports_back"}, ...]
 
 An imported name counts as added when the rewritten file imports it more often than
 the original did (any import statement, at any depth). `from a.b import n` resolves
 when, under a root, `a/b/__init__.py` or `a/b.py` exists (folders without
 `__init__.py` are namespace packages) and binds `n`, or `n` is a submodule of `a/b`.
 Relative imports resolve from the rewritten file's folder. Star imports in the target
-module are followed. Nothing is imported or executed.
+module are followed. `imports_back` flags a target module that imports the rewritten
+module at its top level (one hop: a possible import cycle). Nothing is imported or
+executed. Paths in `detail` are relative to the first root.
 """
 
 import ast
@@ -110,6 +112,43 @@ def bindings(path, cache={}):
     return cache[path]
 
 
+def module_name(path):
+    """Dotted name of `path` from the folder above its outermost regular package."""
+    rel = os.path.relpath(os.path.splitext(path)[0], file_root(path)).split(os.sep)
+    return ".".join(rel[:-1] if rel[-1] == "__init__" else rel)
+
+
+def top_level_imports(path):
+    """Absolute module names a module imports outside functions and classes."""
+    tree = parse(path)
+    if tree is None:
+        return set()
+    package = module_name(path)
+    if os.path.basename(path) != "__init__.py":
+        package = package.rpartition(".")[0]
+    out = set()
+
+    def visit(body):
+        for s in body:
+            if isinstance(s, ast.Import):
+                out.update(a.name for a in s.names)
+            elif isinstance(s, ast.ImportFrom):
+                base = s.module or ""
+                if s.level:
+                    up = package.split(".")[: len(package.split(".")) - (s.level - 1)]
+                    base = ".".join([p for p in up + [base] if p])
+                out.add(base)
+                out.update("%s.%s" % (base, a.name) for a in s.names)
+            if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(s, field, []))
+                for h in getattr(s, "handlers", []):
+                    visit(h.body)
+
+    visit(tree.body)
+    return out
+
+
 def find_module(base, parts):
     """("file", path) or ("namespace", dir) for module `parts` under `base`, else None."""
     d = base
@@ -177,20 +216,26 @@ def binds(found, name, roots, seen):
 
 
 def resolve(key, path, roots):
+    """(resolves, detail, the module file it resolved to or None)."""
     kind, level, module, name, _ = key
     roots = roots + [r for r in [file_root(path)] if r not in roots]
     tried = []
     for found in locate(level, module, path, roots):
+        target = found[1] if found[0] == "file" else None
         if kind == "import":
-            return True, "module %s" % found[1]
+            return True, "module %s" % found[1], target
         why = binds(found, name, roots, set())
         if why:
-            return True, why
+            return True, why, target
         tried.append(found[1])
     if tried:
-        return False, "%s does not bind `%s`" % (", ".join(tried), name)
+        return False, "%s does not bind `%s`" % (", ".join(tried), name), None
     where = "the file's folder" if level else "any root"
-    return False, "module `%s%s` not found under %s" % ("." * level, module, where)
+    return False, "module `%s%s` not found under %s" % ("." * level, module, where), None
+
+
+def imports_back(target, path):
+    return target is not None and module_name(path) in top_level_imports(target)
 
 
 def added(original, rewritten, rel, roots):
@@ -206,14 +251,15 @@ def added(original, rewritten, rel, roots):
         if extra[key] <= 0:
             continue
         extra[key] -= 1
-        ok, detail = resolve(key, rewritten, roots)
+        ok, detail, target = resolve(key, rewritten, roots)
         out.append({
             "file": rel,
             "line": line,
             "statement": statement(key),
             "joined": key[0] == "from" and (key[0], key[1], key[2]) in old_modules,
             "resolves": ok,
-            "detail": detail,
+            "detail": detail.replace(roots[0] + os.sep, "") if roots else detail,
+            "imports_back": imports_back(target, rewritten),
         })
     return out
 

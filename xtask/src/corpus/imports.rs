@@ -25,6 +25,10 @@ pub struct AddedImport {
     pub resolves: bool,
     /// Where it resolved, or why not.
     pub detail: String,
+    /// The module it resolved to imports the rewritten module at its top level
+    /// (one hop): a possible import cycle, not a failure.
+    #[serde(default)]
+    pub imports_back: bool,
 }
 
 /// Folders that hold the tree's top-level packages: the tree itself (a wheel's
@@ -115,7 +119,11 @@ mod tests {
             "from contextlib import contextmanager\nBase = object()\n\
              @contextmanager\ndef get_db_session():\n    yield None\n",
         );
-        write(root, "app/api/__init__.py", "from .core import *\n");
+        write(
+            root,
+            "app/api/__init__.py",
+            "from .core import *\nfrom ..services import orders\n",
+        );
         write(root, "app/api/core.py", "def session_scope():\n    pass\n");
         write(root, "ns/sub/guards.py", "class Guard:\n    pass\n");
         write(root, "app/services/__init__.py", "");
@@ -176,6 +184,16 @@ mod tests {
             found[5]
         );
         assert!(found[6].detail.contains("not found"), "{:?}", found[6]);
+        assert!(
+            found[5].imports_back,
+            "app/api/__init__.py imports the file back"
+        );
+        assert!(!found[0].imports_back);
+        assert!(
+            found[0].detail.starts_with("bound in app/db.py"),
+            "relative to the tree: {:?}",
+            found[0]
+        );
     }
 
     #[test]
