@@ -8,7 +8,8 @@ An imported name counts as added when the rewritten file imports it more often t
 the original did (any import statement, at any depth). `from a.b import n` resolves
 when, under a root, `a/b/__init__.py` or `a/b.py` exists (folders without
 `__init__.py` are namespace packages) and binds `n`, or `n` is a submodule of `a/b`.
-Relative imports resolve from the rewritten file's folder. Star imports in the target
+Relative imports resolve from the rewritten file's folder; a file importing itself does
+not resolve (the name is not bound yet while the module initialises). Star imports in the target
 module are followed. `imports_back` flags a target module that imports the rewritten
 module at its top level (one hop: a possible import cycle). Nothing is imported or
 executed. Paths in `detail` are relative to the first root.
@@ -222,6 +223,8 @@ def resolve(key, path, roots):
     tried = []
     for found in locate(level, module, path, roots):
         target = found[1] if found[0] == "file" else None
+        if target is not None and os.path.samefile(target, path):
+            return False, "the file imports itself (%s)" % statement(key), None
         if kind == "import":
             return True, "module %s" % found[1], target
         why = binds(found, name, roots, set())

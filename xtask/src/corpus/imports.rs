@@ -139,7 +139,8 @@ mod tests {
              from app.db import missing\nfrom ns.sub.guards import Guard\n\
              from ..db import get_db_session as scope\nfrom app import db\n\
              from app.api import session_scope\nfrom nowhere import x\n\
-             from .db import get_db_session\nimport ns.sub.guards\n",
+             from .db import get_db_session\nimport ns.sub.guards\n\
+             from app.services.orders import helper\ndef helper():\n    pass\n",
         );
         (original, rewritten)
     }
@@ -168,6 +169,7 @@ mod tests {
                 ("from nowhere import x", false),
                 ("from .db import get_db_session", false),
                 ("import ns.sub.guards", true),
+                ("from app.services.orders import helper", false),
             ]
         );
         assert!(found[0].joined, "joined onto `from app.db import Base`");
@@ -189,6 +191,7 @@ mod tests {
             "app/api/__init__.py imports the file back"
         );
         assert!(!found[0].imports_back);
+        assert!(found[9].detail.contains("imports itself"), "{:?}", found[9]);
         assert!(
             found[0].detail.starts_with("bound in app/db.py"),
             "relative to the tree: {:?}",
