@@ -4,8 +4,11 @@
 //! keeps its `.py` files in a cache outside the repository, then measures:
 //! what `codemod plan` finds, how long it takes next to `ruff --select SIM115`,
 //! and whether `codemod apply` output re-parses and is idempotent.
+//! It also records the guards `codemod guard` reports, and checks that every import
+//! `apply` added resolves in the package tree (`imports.rs`).
 //! The process exits non-zero when any output is invalid, any file is not
-//! idempotent, or codemod panicked, so the command can be used as a gate.
+//! idempotent, codemod panicked, or an added import does not resolve, so the
+//! command can be used as a gate.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +21,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
+
+mod guards;
+mod imports;
+
+use guards::GuardFacts;
+use imports::AddedImport;
 
 /// Packages measured when no `--package` is given.
 ///
@@ -38,6 +47,37 @@ const DEFAULT_PACKAGES: &[&str] = &[
     "arize-phoenix==4.0.0",
 ];
 
+/// Packages whose own session guard is not a plain module-level `@contextmanager`
+/// function, measured by default together with DEFAULT_PACKAGES (and, like them,
+/// replaced by `--package`). Use counts are `with` items calling the guard,
+/// counted with CPython's `ast` over the wheel's files (2026-12-02).
+const GUARD_PACKAGES: &[&str] = &[
+    // Class-based context manager: `Session = sessionmaker(class_=ContextSession)` in
+    // flexget/manager.py, whose `__exit__` commits or rolls back
+    // (flexget/utils/sqlalchemy_utils.py); 139 `with Session() as session:`.
+    "FlexGet==3.22.8",
+    // Parameterised guard: `@contextmanager _create_scoped_session(scoped_session,
+    // ignore_integrity_error=False)` in optuna/storages/_rdb/storage.py, reached as
+    // `with _create_scoped_session(self.scoped_session[, True]) as session:`; 29 uses.
+    "optuna==5.0.0",
+    // Parameterised guard: `session_scope(*, hass=None, session=None, read_only=False, ...)`
+    // in homeassistant/components/recorder/util.py; 69 uses (45 `session=`, 13
+    // `hass=, read_only=`, 7 `session=, read_only=`, 4 `session=, exception_filter=`).
+    // 2023.12 because later releases use Python 3.12+ syntax the 3.11 venv cannot parse.
+    "homeassistant==2023.12.4",
+    // Methods reached through an instance: `db_registry = DatabaseRegistry()` with
+    // `@contextmanager def session(self)` / `@asynccontextmanager async def async_session`
+    // (letta/server/db.py): 113 `with db_registry.session()`, 94 `async with
+    // db_registry.async_session()`; also `db_context = contextmanager(get_db)` (1 use).
+    "letta==0.7.29",
+    // Methods reached through an instance: `db_manager = DBManager()` with `@contextmanager
+    // def session_context(self, session=None)` (keylime/models/base/db.py), 13 uses of
+    // `db_manager.session_context()`; `SessionManager.session_context(engine)`
+    // (keylime/db/keylime_db.py), 2 uses through instances; and the function
+    // `session_context()` (cloud_verifier_tornado.py) wrapping the latter, 25 uses.
+    "keylime==7.14.3",
+];
+
 const DEFAULT_RUFF: &str = "0.8.6";
 
 /// Notes per package shown in report.md (report.json has all of them).
@@ -52,7 +92,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
 
-    /// Package requirement to measure, e.g. `mlflow==2.9.2` (repeatable; replaces the default list)
+    /// Package requirement to measure, e.g. `mlflow==2.9.2` (repeatable; replaces the default lists)
     #[arg(long = "package", value_name = "SPEC")]
     packages: Vec<String>,
 
@@ -88,7 +128,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     eprintln!("corpus: cache at {}", cache.display());
 
     let specs: Vec<String> = if args.packages.is_empty() {
-        DEFAULT_PACKAGES.iter().map(|s| s.to_string()).collect()
+        DEFAULT_PACKAGES
+            .iter()
+            .chain(GUARD_PACKAGES)
+            .map(|s| s.to_string())
+            .collect()
     } else {
         args.packages.clone()
     };
@@ -168,7 +212,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if full.packages.is_empty() {
         bail!("no package could be measured");
     }
-    let t = &full.totals;
+    Ok(gate(
+        &full.totals,
+        measure_failures,
+        &cache.join("report.md"),
+    ))
+}
+
+/// Prints what failed and returns failure when any gate is not met.
+fn gate(t: &Totals, measure_failures: usize, report_md: &Path) -> ExitCode {
+    let mut failed = false;
     if t.invalid_outputs > 0
         || t.non_idempotent > 0
         || t.panics > 0
@@ -180,9 +233,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
              {} codemod runs without usable output, {} packages not measured",
             t.invalid_outputs, t.non_idempotent, t.panics, t.tool_failures, measure_failures
         );
-        return Ok(ExitCode::FAILURE);
+        failed = true;
     }
-    Ok(ExitCode::SUCCESS)
+    let unresolved = t.imports_added - t.imports_resolving;
+    if unresolved > 0 {
+        eprintln!(
+            "corpus: GATE FAILED: {unresolved} of the {} imports `codemod apply` added do not \
+             resolve in their package tree (listed under \"Unresolved added imports\" in {})",
+            t.imports_added,
+            report_md.display()
+        );
+        failed = true;
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -730,7 +797,7 @@ fn run_plan(
 // ---------------------------------------------------------------------------
 // Measuring one package
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct PackageReport {
     spec: String,
     package: String,
@@ -764,6 +831,13 @@ struct PackageReport {
     apply_wall_s: f64,
     ruff_wall_s: f64,
     ruff_sim115_findings: u64,
+    /// Guards `codemod guard` listed (0 when it prints no list).
+    guards_found: u64,
+    guard: GuardFacts,
+    /// Imported names `apply --all --include-review` added, and how many resolve.
+    imports_added: u64,
+    imports_resolving: u64,
+    added_imports: Vec<AddedImport>,
     notes: Vec<String>,
 }
 
@@ -842,6 +916,9 @@ fn measure(
         .filter(|l| l.contains(" SIM115 "))
         .count() as u64;
 
+    let (guard, guard_panics) = run_guard(codemod, &tree.path, &run_dir, timeout, &mut notes)?;
+    panics += guard_panics;
+
     let plan = plan.unwrap_or_default();
     let s = &plan.summary;
     let class = |name: &str| s.rewrites_by_class.get(name).copied().unwrap_or(0);
@@ -904,6 +981,8 @@ fn measure(
         ));
     }
     let checks = check_parses(&venv.python, &changed)?;
+    let added_imports =
+        imports::added_imports(&venv.python, &imports::package_roots(&copy)?, &changed)?;
     let mut invalid_output_files = Vec::new();
     let mut changed_unparseable_inputs = Vec::new();
     for ((_, _, rel), check) in changed.iter().zip(&checks) {
@@ -991,8 +1070,40 @@ fn measure(
         apply_wall_s: apply_outcome.wall.as_secs_f64(),
         ruff_wall_s: ruff_wall.map_or(f64::NAN, |w| w.as_secs_f64()),
         ruff_sim115_findings: ruff_findings,
+        guards_found: guard.guards.len() as u64,
+        guard,
+        imports_added: added_imports.len() as u64,
+        imports_resolving: added_imports.iter().filter(|a| a.resolves).count() as u64,
+        added_imports,
         notes,
     })
+}
+
+/// Runs `codemod guard --format json dir`; returns what it says and 1 if it crashed.
+fn run_guard(
+    codemod: &Path,
+    dir: &Path,
+    run_dir: &Path,
+    timeout: Duration,
+    notes: &mut Vec<String>,
+) -> Result<(GuardFacts, u64)> {
+    let stdout = run_dir.join("guard.json");
+    let stderr = run_dir.join("guard.stderr");
+    let mut cmd = Command::new(codemod);
+    cmd.args(["guard", "--format", "json"]).arg(dir);
+    let outcome = run_measured(cmd, &stdout, &stderr, timeout)?;
+    let facts = match GuardFacts::parse(&fs::read(&stdout)?) {
+        Ok(facts) => facts,
+        Err(err) => {
+            notes.push(format!(
+                "`codemod guard` printed no valid JSON ({err}); {}; stderr: {}",
+                outcome.describe(),
+                tail(&fs::read_to_string(&stderr).unwrap_or_default(), 3)
+            ));
+            GuardFacts::default()
+        }
+    };
+    Ok((facts, u64::from(outcome.crashed())))
 }
 
 /// `path` relative to `root` when it lies under it (codemod may print either).
@@ -1108,6 +1219,9 @@ struct Totals {
     non_idempotent: u64,
     panics: u64,
     tool_failures: u64,
+    guards_found: u64,
+    imports_added: u64,
+    imports_resolving: u64,
     plan_wall_s: f64,
     ruff_wall_s: f64,
     max_plan_peak_rss_mb: f64,
@@ -1130,6 +1244,9 @@ impl Totals {
             t.non_idempotent += r.non_idempotent;
             t.panics += r.panics;
             t.tool_failures += r.tool_failures;
+            t.guards_found += r.guards_found;
+            t.imports_added += r.imports_added;
+            t.imports_resolving += r.imports_resolving;
             t.plan_wall_s += r.plan_wall_s;
             t.ruff_wall_s += r.ruff_wall_s;
             t.max_plan_peak_rss_mb = t.max_plan_peak_rss_mb.max(r.plan_peak_rss_mb);
@@ -1199,6 +1316,8 @@ fn render_markdown(report: &FullReport) -> String {
         "\ncodemod: `{}`; ruff {} (`check --select SIM115 --no-cache --exit-zero --isolated`); wall times are the fastest of {} runs, peak RSS the largest; panics = internal errors + exit 101 / signal / timeout of plan, apply or re-plan.",
         report.codemod, report.ruff_version, report.repeat
     );
+    out.push_str(&render_guards(report));
+    out.push_str(&render_unresolved(report));
     if t.tool_failures > 0 {
         let _ = writeln!(
             out,
@@ -1240,6 +1359,88 @@ fn render_markdown(report: &FullReport) -> String {
     out
 }
 
+/// Per package: guards found, the targets chosen, rewrites by class, added imports.
+fn render_guards(report: &FullReport) -> String {
+    let mut out = String::from(
+        "\n| package | guards found | sync target | async target | safe | review | manual | imports added | imports resolving |\n\
+         |---|--:|---|---|--:|--:|--:|--:|--:|\n",
+    );
+    let target =
+        |t: &Option<guards::Target>| t.as_ref().map_or("none".to_string(), |t| t.describe());
+    for r in &report.packages {
+        let listed = if r.guard.listed { "" } else { " (no list)" };
+        let _ = writeln!(
+            out,
+            "| {} | {}{listed} | {} | {} | {} | {} | {} | {} | {} |",
+            r.package,
+            r.guards_found,
+            target(&r.guard.sync),
+            target(&r.guard.r#async),
+            r.safe,
+            r.review,
+            r.manual,
+            r.imports_added,
+            r.imports_resolving
+        );
+    }
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "| **total** | {} | | | {} | {} | {} | {} | {} |",
+        t.guards_found, t.safe, t.review, t.manual, t.imports_added, t.imports_resolving
+    );
+    out.push_str(
+        "\nGuards and targets from `codemod guard --format json` (source: `discovered`, `config` or \
+         `sqlalchemy-begin` = the `F.begin()` fallback; `uses ?` and `(no list)`: this codemod does not \
+         report them). Imports: names `apply --all --include-review` added (new statements or joined \
+         onto an existing `from X import ...`), resolved by `xtask/src/corpus/added_imports.py` in the \
+         package tree.\n",
+    );
+    out
+}
+
+/// Added imports that do not resolve, then those whose module imports the file back.
+fn render_unresolved(report: &FullReport) -> String {
+    let unresolved = render_imports(report, |a| !a.resolves);
+    let back = render_imports(report, |a| a.resolves && a.imports_back);
+    let mut out = String::new();
+    if !unresolved.is_empty() {
+        out = format!("\n**Unresolved added imports:**\n{unresolved}");
+    }
+    if !back.is_empty() {
+        let _ = write!(
+            out,
+            "\nAdded imports whose module imports the rewritten module back at its top level \
+             (possible import cycle; not a gate):\n{back}"
+        );
+    }
+    out
+}
+
+/// One line per added import that `pick` selects, at most MAX_NOTES per package.
+fn render_imports(report: &FullReport, pick: impl Fn(&AddedImport) -> bool) -> String {
+    let mut out = String::new();
+    for r in &report.packages {
+        let picked: Vec<&AddedImport> = r.added_imports.iter().filter(|a| pick(a)).collect();
+        for a in picked.iter().take(MAX_NOTES) {
+            let _ = writeln!(
+                out,
+                "- {}: {}:{} `{}`: {}",
+                r.package, a.file, a.line, a.statement, a.detail
+            );
+        }
+        if picked.len() > MAX_NOTES {
+            let _ = writeln!(
+                out,
+                "- {}: ... {} more in report.json",
+                r.package,
+                picked.len() - MAX_NOTES
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1275,6 +1476,60 @@ mod tests {
         assert!(ensure_outside(&root.join("target/not-yet/corpus"), &root).is_err());
         let outside = tempfile::tempdir().unwrap();
         assert!(ensure_outside(&outside.path().join("a/b"), &root).is_ok());
+    }
+
+    fn import(statement: &str, resolves: bool, imports_back: bool) -> AddedImport {
+        AddedImport {
+            file: "app/x.py".to_string(),
+            line: 3,
+            statement: statement.to_string(),
+            joined: false,
+            resolves,
+            detail: "why".to_string(),
+            imports_back,
+        }
+    }
+
+    #[test]
+    fn unresolved_imports_are_listed_and_fail_the_gate() {
+        let package = PackageReport {
+            package: "pkg-1.0".to_string(),
+            imports_added: 3,
+            imports_resolving: 2,
+            added_imports: vec![
+                import("from app.db import get_db_session", true, false),
+                import("from app.db import missing", false, false),
+                import("from app.settings import scope", true, true),
+            ],
+            ..PackageReport::default()
+        };
+        let report = FullReport {
+            codemod: "codemod".to_string(),
+            ruff_version: DEFAULT_RUFF.to_string(),
+            python: "python".to_string(),
+            repeat: 1,
+            totals: Totals::of(std::slice::from_ref(&package)),
+            packages: vec![package],
+            failures: Vec::new(),
+        };
+        let md = render_markdown(&report);
+        assert!(
+            md.contains("**Unresolved added imports:**\n- pkg-1.0: app/x.py:3 `from app.db import missing`: why\n"),
+            "{md}"
+        );
+        assert!(md.contains("possible import cycle"), "{md}");
+        assert!(
+            md.contains("| pkg-1.0 | 0 (no list) | none | none | 0 | 0 | 0 | 3 | 2 |"),
+            "{md}"
+        );
+        let md_path = Path::new("report.md");
+        assert_eq!(gate(&report.totals, 0, md_path), ExitCode::FAILURE);
+        let ok = Totals {
+            imports_added: 2,
+            imports_resolving: 2,
+            ..Totals::default()
+        };
+        assert_eq!(gate(&ok, 0, md_path), ExitCode::SUCCESS);
     }
 
     #[test]
