@@ -644,11 +644,19 @@ pub fn suggest(
     let Some(first) = sync.or(r#async) else {
         return Err(no_source_message(&skipped));
     };
-    let target = match target {
-        Some(t) => t.to_path_buf(),
-        None => first.path.with_file_name(DEFAULT_FILE),
+    let (target, header) = match target {
+        Some(t) => (t.to_path_buf(), String::new()),
+        None => (
+            first.path.with_file_name(DEFAULT_FILE),
+            format!(
+                "# Imports written for {}, next to {}: save it there, or use \
+                 `codemod guard --suggest --write FILE`.\n",
+                rel(index, &first.path.with_file_name(DEFAULT_FILE)),
+                rel(index, &first.path)
+            ),
+        ),
     };
-    let text = render(index, &target, sync, r#async)?;
+    let text = header + &render(index, &target, sync, r#async)?;
     Ok(Suggestion {
         text,
         target,
