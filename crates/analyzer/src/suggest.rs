@@ -685,3 +685,103 @@ pub fn guard_module(index: &ProjectIndex) -> String {
         Err(why) => why.lines().map(|l| format!("# {l}\n")).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree in a temp dir, indexed; its files.
+    fn index(files: &[(&str, &str)]) -> (tempfile::TempDir, ProjectIndex, Vec<PathBuf>) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"t\"\n").unwrap();
+        let mut paths = vec![];
+        let mut facts = vec![];
+        for (rel, text) in files {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            let f = crate::SourceFile::read(&p).unwrap();
+            let parsed = crate::parse(&f).unwrap();
+            facts.push(crate::collect_facts(&f, &parsed, None));
+            paths.push(p);
+        }
+        let config = crate::LoadedConfig::discover(&root).unwrap();
+        let index = ProjectIndex::build_in(&root, config, facts);
+        (dir, index, paths)
+    }
+
+    const TEST_FACTORY: &str = "from sqlalchemy.orm import sessionmaker\n\
+        TestingSessionLocal = sessionmaker()\n\n\
+        def test_a():\n    s = TestingSessionLocal()\n    s.close()\n\n\
+        def test_b():\n    s = TestingSessionLocal()\n    s.close()\n";
+
+    #[test]
+    fn test_factory_ignored_for_the_production_dependency() {
+        let (_d, index, files) = index(&[
+            ("app/__init__.py", ""),
+            (
+                "app/db.py",
+                "from sqlalchemy.orm import Session\nfrom app.engine import engine\n\n\
+                 def get_session():\n    with Session(engine) as session:\n        yield session\n",
+            ),
+            ("app/engine.py", "engine = None\n"),
+            (
+                "app/api.py",
+                "from app.db import get_session\n\ndef f():\n    s = next(get_session())\n",
+            ),
+            ("tests/test_api.py", TEST_FACTORY),
+        ]);
+        let s = suggest(&index, &files, None).unwrap();
+        assert!(!s.text.contains("TestingSessionLocal"), "{}", s.text);
+        assert!(s.text.contains("session = Session(engine)"), "{}", s.text);
+        assert!(s.text.contains("from app.db import engine"), "{}", s.text);
+        assert!(
+            s.text.contains("from sqlalchemy.orm import Session"),
+            "{}",
+            s.text
+        );
+        assert!(s.skipped.iter().any(|w| w.contains("TestingSessionLocal")));
+    }
+
+    #[test]
+    fn factory_bound_inside_a_function_ignored() {
+        let (_d, index, files) = index(&[(
+            "app.py",
+            "from sqlalchemy.orm import sessionmaker\n\n\
+             def main():\n    LocalSession = sessionmaker()\n    s = LocalSession()\n    s.close()\n",
+        )]);
+        let err = suggest(&index, &files, None).unwrap_err();
+        assert!(err.contains("bound inside a function"), "{err}");
+    }
+
+    #[test]
+    fn generator_on_its_own_parameter_or_a_builtin_ignored() {
+        let (_d, index, files) = index(&[(
+            "svc.py",
+            "from sqlalchemy.orm import Session\n\n\
+             def get_session(engine):\n    with Session(engine) as s:\n        yield s\n\n\
+             def get_other():\n    with Session(bind=dict()) as s:\n        yield s\n",
+        )]);
+        let err = suggest(&index, &files, None).unwrap_err();
+        assert!(err.contains("parameter or local of `get_session`"), "{err}");
+        assert!(err.contains("`dict`"), "{err}");
+    }
+
+    #[test]
+    fn most_used_production_factory_wins() {
+        let (_d, index, files) = index(&[
+            (
+                "db.py",
+                "from sqlalchemy.orm import sessionmaker\nA = sessionmaker()\nB = sessionmaker()\n",
+            ),
+            (
+                "svc.py",
+                "from db import A, B\n\ndef f():\n    s = B()\n    t = B()\n    u = A()\n",
+            ),
+        ]);
+        let s = suggest(&index, &files, None).unwrap();
+        assert!(s.text.contains("session = B()"), "{}", s.text);
+        assert!(s.text.contains("from db import B"), "{}", s.text);
+    }
+}
