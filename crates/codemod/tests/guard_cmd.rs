@@ -75,8 +75,14 @@ fn suggest_is_built_on_the_production_dependency_not_the_test_factory() {
     assert!(!module.contains("TestingSessionLocal"), "{module}");
     assert!(!module.contains("test_supplier_config_api"), "{module}");
     assert!(module.contains("session = Session(engine)"), "{module}");
-    assert!(module.contains("from sqlalchemy.orm import Session"), "{module}");
-    assert!(module.contains("from app.database import engine"), "{module}");
+    assert!(
+        module.contains("from sqlalchemy.orm import Session"),
+        "{module}"
+    );
+    assert!(
+        module.contains("from app.database import engine"),
+        "{module}"
+    );
     assert!(module.contains("next to app/database.py"), "{module}");
     let notes = String::from_utf8_lossy(&out.stderr);
     assert!(notes.contains("`TestingSessionLocal`"), "{notes}");
@@ -85,7 +91,10 @@ fn suggest_is_built_on_the_production_dependency_not_the_test_factory() {
 #[test]
 fn write_makes_an_importable_guard_that_plan_then_uses() {
     let dir = case();
-    let out = codemod(dir.path(), &["guard", "--suggest", "--write", "app/db_guard.py"]);
+    let out = codemod(
+        dir.path(),
+        &["guard", "--suggest", "--write", "app/db_guard.py"],
+    );
     let text = ok(&out);
     assert!(text.contains("wrote app/db_guard.py"), "{text}");
     assert!(text.contains("no config needed"), "{text}");
@@ -94,7 +103,10 @@ fn write_makes_an_importable_guard_that_plan_then_uses() {
     assert!(!written.contains("TestingSessionLocal"), "{written}");
 
     // Writing again refuses, exit 2, the file untouched.
-    let again = codemod(dir.path(), &["guard", "--suggest", "--write", "app/db_guard.py"]);
+    let again = codemod(
+        dir.path(),
+        &["guard", "--suggest", "--write", "app/db_guard.py"],
+    );
     assert_eq!(again.status.code(), Some(2), "{again:?}");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     assert_eq!(
@@ -111,8 +123,14 @@ fn write_makes_an_importable_guard_that_plan_then_uses() {
     ] {
         assert!(plan.contains(block), "{block}\n{plan}");
     }
-    assert!(plan.contains("+from app.db_guard import get_db_session"), "{plan}");
-    assert!(plan.contains("+    with get_db_session() as session:"), "{plan}");
+    assert!(
+        plan.contains("+from app.db_guard import get_db_session"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("+    with get_db_session() as session:"),
+        "{plan}"
+    );
 
     let Some(python) = python() else {
         eprintln!(
@@ -140,7 +158,10 @@ fn write_makes_an_importable_guard_that_plan_then_uses() {
 #[test]
 fn guard_lists_every_guard_with_its_target_in_text_and_json() {
     let dir = case();
-    ok(&codemod(dir.path(), &["guard", "--write", "app/db_guard.py"]));
+    ok(&codemod(
+        dir.path(),
+        &["guard", "--write", "app/db_guard.py"],
+    ));
     let text = ok(&codemod(dir.path(), &["guard"]));
     assert!(text.contains("guards in the tree: 1"), "{text}");
     assert!(text.contains("get_db_session()  <- sync target"), "{text}");
@@ -183,6 +204,12 @@ fn write_prints_the_config_lines_when_discovery_would_pick_another_guard() {
     common::write(dir.path(), "db.py", common::DB_PY);
     common::write(dir.path(), "service.py", common::SERVICE_PY);
     let text = ok(&codemod(dir.path(), &["guard", "--write", "guard2.py"]));
-    assert!(text.contains("discovery does not pick get_db_session()"), "{text}");
-    assert!(text.contains("guard-import = \"from guard2 import get_db_session\""), "{text}");
+    assert!(
+        text.contains("discovery does not pick get_db_session()"),
+        "{text}"
+    );
+    assert!(
+        text.contains("guard-import = \"from guard2 import get_db_session\""),
+        "{text}"
+    );
 }
