@@ -1270,3 +1270,22 @@ fn names_def(resolved: &Resolved, callee: &str, name: &str, qualified: &str) -> 
             Resolved::SelfAttr(_) => false,
         }
 }
+
+impl ProjectIndex {
+    /// `codemod guard --suggest [--write FILE]`: the guard module, the file its imports
+    /// were computed for (`target`, or `session_guard.py` next to the source's module) and
+    /// the sources not used with why; `Err` says why nothing can be suggested. `files` are
+    /// the tree's files, read to count each source's production uses.
+    pub fn suggest_guard(
+        &self,
+        files: &[PathBuf],
+        target: Option<&Path>,
+    ) -> Result<(String, PathBuf, Vec<String>), String> {
+        crate::suggest::suggest(self, files, target).map(|s| (s.text, s.target, s.skipped))
+    }
+
+    /// The project folder: file classes are relative to it.
+    pub fn project_dir(&self) -> &Path {
+        self.modules.map.project()
+    }
+}
