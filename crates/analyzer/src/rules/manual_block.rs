@@ -680,6 +680,40 @@ pub(crate) fn commit_reviews(
     }
 }
 
+/// The first call in `stmts` that makes a session of the tree (a factory, `F.begin()`, a
+/// guard): it reads through another connection, so it sees only committed work.
+fn opens_session(ctx: &Ctx, stmts: &[Stmt]) -> Option<TextRange> {
+    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+    struct Find<'c, 'a> {
+        ctx: &'c Ctx<'a>,
+        found: Option<TextRange>,
+    }
+    impl<'x> Visitor<'x> for Find<'_, '_> {
+        fn visit_expr(&mut self, expr: &'x Expr) {
+            if self.found.is_some() {
+                return;
+            }
+            let ctx = self.ctx;
+            let opens = ctx.index.factory_call(expr, &ctx.imports).is_some()
+                || ctx.index.begin_factory(expr, &ctx.imports).is_some()
+                || ctx
+                    .index
+                    .guard_call(expr, &ctx.imports, &ctx.file.path)
+                    .is_some();
+            if opens {
+                self.found = Some(expr.range());
+                return;
+            }
+            walk_expr(self, expr);
+        }
+    }
+    let mut f = Find { ctx, found: None };
+    for s in stmts {
+        walk_stmt(&mut f, s);
+    }
+    f.found
+}
+
 /// The commit that ends the success path (removable when the guard commits), after the
 /// checks and reviews every shape makes of the original's commits.
 fn commits(
@@ -693,6 +727,15 @@ fn commits(
 ) -> Check<Option<usize>> {
     let trailing = usage::trailing_commit(body, name, taint);
     begin_form_commits(ctx, guard, body, name, trailing)?;
+    if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
+        if let Some(r) = opens_session(ctx, &body[k + 1..]) {
+            return manual(format!(
+                "line {} opens another session after the commit, which the guard would make \
+                 only on exit: that session would no longer see this work",
+                ctx.line(r.start())
+            ));
+        }
+    }
     commit_reviews(
         ctx,
         guard.lifecycle.commits,

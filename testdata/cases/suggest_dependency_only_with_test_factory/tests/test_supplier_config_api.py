@@ -15,8 +15,8 @@ def override_get_session():
         session.close()
 
 
-def setup_module():
-    Base.metadata.create_all(bind=engine)
+# The in-memory test database gets its tables when the module is imported.
+Base.metadata.create_all(bind=engine)
 
 
 def test_create_supplier():
