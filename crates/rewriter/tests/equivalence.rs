@@ -241,7 +241,12 @@ fn plan_jobs(
             continue;
         }
         std::fs::write(tree.join("after").join(rel), plan.new_bytes()).unwrap();
-        let module = rel
+        // The src layout: `src/` (not a package) is what goes on sys.path.
+        let (sys_path, in_path) = match rel.strip_prefix("src") {
+            Ok(inner) if !tree.join("before/src/__init__.py").exists() => ("src", inner),
+            _ => ("", rel.as_path()),
+        };
+        let module = in_path
             .with_extension("")
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -249,8 +254,8 @@ fn plan_jobs(
             .join(".");
         jobs.push(Job {
             name: format!("{prefix}{module}"),
-            before: tree.join("before"),
-            after: tree.join("after"),
+            before: tree.join("before").join(sys_path),
+            after: tree.join("after").join(sys_path),
             module,
             findings,
         });
