@@ -314,8 +314,20 @@ pub fn run(
     options: Options,
 ) -> Run {
     let root = walk::project_root(&user_paths[0], &config);
-    let index_files = index_files(&root, &config, user_paths, targets);
-    let indexed = build_index(&root, config, &index_files);
+    run_from(&root, config, user_paths, targets, walk_errors, options)
+}
+
+/// `run` with the index built from the tree under `root`.
+pub fn run_from(
+    root: &Path,
+    config: LoadedConfig,
+    user_paths: &[PathBuf],
+    targets: &[Target],
+    walk_errors: Vec<FileError>,
+    options: Options,
+) -> Run {
+    let index_files = index_files(root, &config, user_paths, targets);
+    let indexed = build_index(root, config, &index_files);
     drop(index_files);
     let mut report = plan_files(&indexed.index, targets, options);
     let index_errors = index_problems(indexed.failures, targets);

@@ -179,33 +179,41 @@ fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
     }
 }
 
+/// What marks a project's root folder: Python packaging files, our config, a repository.
+const ROOT_MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "codemod.toml",
+    ".git",
+];
+
 /// The folder the index is built from: the config's folder when there is a config file,
-/// else the nearest ancestor of `start` holding `pyproject.toml`, `codemod.toml` or `.git`,
-/// else `start` itself (its folder when it is a file).
+/// else the nearest ancestor of `start` holding `pyproject.toml`, `setup.cfg`, `setup.py`,
+/// `codemod.toml` or `.git`, else `start` itself (its folder when it is a file).
 pub fn project_root(start: &Path, config: &LoadedConfig) -> PathBuf {
     if config.path.is_some() {
         return std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     }
-    let start = absolute(start);
-    let first = if start.is_dir() {
-        start.clone()
-    } else {
-        start
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or(start.clone())
-    };
-    let mut dir = Some(first.as_path());
-    while let Some(d) = dir {
-        if ["pyproject.toml", "codemod.toml", ".git"]
-            .iter()
-            .any(|marker| d.join(marker).exists())
-        {
-            return d.to_path_buf();
-        }
-        dir = d.parent();
-    }
+    marked_root(start).unwrap_or_else(|| start_dir(start))
+}
+
+/// The nearest ancestor of `start` (itself included when a folder) holding a root marker.
+pub fn marked_root(start: &Path) -> Option<PathBuf> {
+    let first = start_dir(start);
     first
+        .ancestors()
+        .find(|d| ROOT_MARKERS.iter().any(|marker| d.join(marker).exists()))
+        .map(Path::to_path_buf)
+}
+
+/// `start` made absolute, or its folder when it is not a folder.
+fn start_dir(start: &Path) -> PathBuf {
+    let start = absolute(start);
+    if start.is_dir() {
+        return start;
+    }
+    start.parent().map(Path::to_path_buf).unwrap_or(start)
 }
 
 #[cfg(test)]
@@ -245,5 +253,25 @@ mod tests {
         let config = LoadedConfig::default();
         assert_eq!(project_root(&root.join("a/b"), &config), root);
         assert_eq!(project_root(&root.join("a/b/x.py"), &config), root);
+    }
+
+    #[test]
+    fn project_root_finds_setup_files() {
+        for marker in ["setup.cfg", "setup.py", "pyproject.toml", "codemod.toml"] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = std::fs::canonicalize(dir.path()).unwrap();
+            std::fs::write(root.join(marker), "").unwrap();
+            std::fs::create_dir_all(root.join("app/jobs")).unwrap();
+            let config = LoadedConfig::default();
+            let file = root.join("app/jobs/cleanup.py");
+            assert_eq!(project_root(&file, &config), root, "{marker}");
+            assert_eq!(marked_root(&file), Some(root.clone()), "{marker}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let bare = std::fs::canonicalize(dir.path()).unwrap().join("x.py");
+        assert_eq!(
+            project_root(&bare, &LoadedConfig::default()),
+            bare.parent().unwrap()
+        );
     }
 }

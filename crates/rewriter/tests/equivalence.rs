@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use analyzer::{Safety, SourceFile};
+use common::python::find_python;
 use common::{build_index, py_files, root};
 use rewriter::{plan_file, Selection};
 use serde_json::{json, Value};
@@ -240,7 +241,12 @@ fn plan_jobs(
             continue;
         }
         std::fs::write(tree.join("after").join(rel), plan.new_bytes()).unwrap();
-        let module = rel
+        // The src layout: `src/` (not a package) is what goes on sys.path.
+        let (sys_path, in_path) = match rel.strip_prefix("src") {
+            Ok(inner) if !tree.join("before/src/__init__.py").exists() => ("src", inner),
+            _ => ("", rel.as_path()),
+        };
+        let module = in_path
             .with_extension("")
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -248,8 +254,8 @@ fn plan_jobs(
             .join(".");
         jobs.push(Job {
             name: format!("{prefix}{module}"),
-            before: tree.join("before"),
-            after: tree.join("after"),
+            before: tree.join("before").join(sys_path),
+            after: tree.join("after").join(sys_path),
             module,
             findings,
         });
@@ -331,82 +337,6 @@ fn selection_jobs(tmp: &Path, prefix: &str, selection: Selection) -> Vec<Job> {
 
 // ---------------------------------------------------------------------------------------
 // Python.
-
-const PYTHON_CHECK: &str = "import sqlalchemy, aiosqlite, greenlet; \
-     assert sqlalchemy.__version__ == '2.0.36', sqlalchemy.__version__";
-
-/// The Python to run the harness with, or why there is none.
-fn find_python() -> Result<PathBuf, String> {
-    let (python, from_env) = match std::env::var_os("CODEMOD_PYTHON") {
-        Some(p) => (PathBuf::from(p), true),
-        None => (root().join(".venv-test/bin/python"), false),
-    };
-    if !from_env {
-        // The tests of this file run as threads of one process: one of them makes it.
-        static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one = MAKING.lock().unwrap_or_else(|e| e.into_inner());
-        if !python.exists() {
-            create_venv()?;
-        }
-    }
-    let out = Command::new(&python)
-        .args(["-c", PYTHON_CHECK])
-        .output()
-        .map_err(|e| format!("{}: {e}", python.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} lacks the pinned packages of harness/requirements.txt: {}",
-            python.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(python)
-}
-
-/// A fresh machine has no `.venv-test`: make it (`python3 -m venv`, then the pinned
-/// packages), so `cargo test --workspace` runs the harness instead of skipping it. Built
-/// beside it and renamed into place, so another process running the tests never sees half
-/// a venv.
-fn create_venv() -> Result<(), String> {
-    let target = root().join(".venv-test");
-    let building = root().join(format!(".venv-test.tmp-{}", std::process::id()));
-    let run = |cmd: &mut Command, what: &str| -> Result<(), String> {
-        let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{what} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
-    };
-    let how = "the equivalence harness needs Python 3 with the packages of \
-               harness/requirements.txt: `python3 -m venv .venv-test && \
-               .venv-test/bin/pip install -r harness/requirements.txt`, or set CODEMOD_PYTHON";
-    eprintln!("equivalence: creating .venv-test (python3 -m venv, pip install -r harness/requirements.txt)");
-    let made = run(
-        Command::new("python3").arg("-m").arg("venv").arg(&building),
-        "python3 -m venv",
-    )
-    .and_then(|()| {
-        run(
-            Command::new(building.join("bin/python"))
-                .args(["-m", "pip", "install", "-q", "-r"])
-                .arg(root().join("harness/requirements.txt")),
-            "pip install -r harness/requirements.txt",
-        )
-    });
-    if let Err(why) = made {
-        let _ = std::fs::remove_dir_all(&building);
-        return Err(format!("{why}\n{how}"));
-    }
-    if std::fs::rename(&building, &target).is_err() {
-        // Another process made it first.
-        let _ = std::fs::remove_dir_all(&building);
-    }
-    Ok(())
-}
 
 fn job_json(job: &Job) -> Value {
     json!({

@@ -226,7 +226,15 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
             selection,
             keep_plans: true,
         };
-        let run = pipeline::run(config, &present, &walked.files, walked.errors, options);
+        let root = patch_root(&present[0], &config);
+        let run = pipeline::run_from(
+            &root,
+            config,
+            &present,
+            &walked.files,
+            walked.errors,
+            options,
+        );
         for err in &run.report.errors {
             report_error(err);
             code = code.max(if err.kind == ErrorKind::Internal {
@@ -295,6 +303,23 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
     );
     let _ = out.flush();
     Ok(code)
+}
+
+/// The tree a patch is re-planned against: the target's project (config folder or root
+/// marker, as for `plan`); without one, the current folder, where `plan` ran (the patch's
+/// target path is relative to it), when the target is below it.
+fn patch_root(target: &Path, config: &analyzer::LoadedConfig) -> PathBuf {
+    if config.path.is_some() {
+        return walk::project_root(target, config);
+    }
+    if let Some(root) = walk::marked_root(target) {
+        return root;
+    }
+    let cwd = std::env::current_dir().map(|d| walk::canonical_dir(&d));
+    match cwd {
+        Ok(cwd) if walk::absolute(target).starts_with(&cwd) => cwd,
+        _ => walk::project_root(target, config),
+    }
 }
 
 /// The write error without its leading path (the caller names the path).

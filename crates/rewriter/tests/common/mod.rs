@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: the repository root, the Python files of a
 //! tree, and the project index built the way the CLI builds it (pass 1 over every file).
 
+pub mod python;
+
 use std::path::{Path, PathBuf};
 
 use analyzer::{LoadedConfig, ProjectIndex, SourceFile};
