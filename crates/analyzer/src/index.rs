@@ -1060,7 +1060,7 @@ impl ProjectIndex {
                 ))
             }
         };
-        if module_file == file {
+        if module_file == crate::modules::normalize(file) {
             return Ok(None);
         }
         if imports.imports_relatively() {

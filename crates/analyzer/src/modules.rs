@@ -34,9 +34,28 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
+/// `path` without `.` and `..` components (lexically: walked paths may be absolute without
+/// being canonical, `crates/x/../../testdata`).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The dotted parts of `path` below `root` (`a/b/__init__.py` -> `a.b`), when every part is
 /// an identifier.
 fn parts_below(root: &Path, path: &Path) -> Option<Vec<String>> {
+    let path = normalize(path);
     let rel = path.strip_prefix(root).ok()?;
     let mut parts: Vec<String> = vec![];
     for c in rel.components() {
@@ -61,17 +80,21 @@ impl ModuleMap {
         project: &Path,
         files: impl IntoIterator<Item = (&'a Path, &'a [String])>,
     ) -> ModuleMap {
-        let files: Vec<(&Path, &[String])> = files.into_iter().collect();
+        let project = &normalize(project);
+        let files: Vec<(PathBuf, &[String])> =
+            files.into_iter().map(|(p, m)| (normalize(p), m)).collect();
         let imported: HashSet<&str> = files
             .iter()
             .flat_map(|(_, m)| m.iter().map(String::as_str))
             .collect();
         let mut evidence: HashMap<PathBuf, u32> = HashMap::new();
+        let mut layout: HashSet<PathBuf> = HashSet::new();
         evidence.insert(project.to_path_buf(), 0);
         if project.join("src").is_dir() {
-            *evidence.entry(project.join("src")).or_default() += LAYOUT_WEIGHT;
+            layout.insert(project.join("src"));
         }
         for (path, _) in &files {
+            let path = path.as_path();
             let Ok(rel) = path.strip_prefix(project) else {
                 continue;
             };
@@ -94,10 +117,14 @@ impl ModuleMap {
             if let Some(top) = package_top(path) {
                 if let Some(parent) = top.parent() {
                     if parent.starts_with(project) {
-                        *evidence.entry(parent.to_path_buf()).or_default() += LAYOUT_WEIGHT;
+                        layout.insert(parent.to_path_buf());
                     }
                 }
             }
+        }
+        // Once per folder, however many files its packages hold.
+        for root in layout {
+            *evidence.entry(root).or_default() += LAYOUT_WEIGHT;
         }
         let mut roots: Vec<(PathBuf, u32)> = evidence.into_iter().collect();
         roots.sort_by(|a, b| {
@@ -128,7 +155,7 @@ impl ModuleMap {
     pub fn module_of(&self, path: &Path) -> Option<String> {
         match self.root_of(path) {
             Some(root) => parts_below(root, path).map(|p| p.join(".")),
-            None if path.starts_with(&self.project) => None,
+            None if normalize(path).starts_with(&self.project) => None,
             None => crate::index::module_name(path),
         }
     }
@@ -160,6 +187,7 @@ impl ModuleMap {
     /// `from <this> import name` written in `from` to reach module file `to` relatively
     /// (`.db`, `..core.session`): both below the same root and the same top-level package.
     pub fn relative_module(&self, from: &Path, to: &Path) -> Option<String> {
+        let (from, to) = (&normalize(from), &normalize(to));
         let root = self.root_of(from)?;
         if self.root_of(to) != Some(root) {
             return None;

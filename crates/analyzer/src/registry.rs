@@ -124,7 +124,10 @@ pub(crate) fn resolve_guards(
                 Some(m) => format!("{m}.{owner}"),
                 None => owner,
             };
-            let rel = path.strip_prefix(modules.map.project()).unwrap_or(&path);
+            let normal = crate::modules::normalize(&path);
+            let rel = normal
+                .strip_prefix(modules.map.project())
+                .unwrap_or(&normal);
             Guard {
                 file_class: classify(rel),
                 module,
@@ -143,7 +146,10 @@ pub(crate) fn resolve_guards(
         let Some(i) = match_use(&guards, modules, path, u) else {
             continue;
         };
-        let rel = path.strip_prefix(modules.map.project()).unwrap_or(path);
+        let normal = crate::modules::normalize(path);
+        let rel = normal
+            .strip_prefix(modules.map.project())
+            .unwrap_or(&normal);
         if classify(rel) == FileClass::Production {
             guards[i].production_uses += 1;
             let import = use_import(modules, path, u);

@@ -26,10 +26,32 @@ pub(crate) fn place(ctx: &Ctx, scope: &Scope, root: &str, block: TextRange, rewr
     if !ctx.owns_lines(stmt.range()) {
         return;
     }
-    let import = rewrite.imports.remove(0).to_statement();
+    let needed = rewrite.imports.remove(0);
+    let import = needed.to_statement();
     let used_elsewhere = RefCollector::in_stmts(root, scope.body)
         .iter()
         .any(|r| !block.contains_range(r.range));
+    // `from m import SessionLocal, engine` and the guard comes from `m` too: swap the name.
+    if let (Stmt::ImportFrom(f), crate::rewrite::Import::From { module, name }, false) =
+        (stmt, &needed, used_elsewhere)
+    {
+        let written = format!(
+            "{}{}",
+            ".".repeat(f.level as usize),
+            f.module.as_ref().map_or("", |m| m.as_str())
+        );
+        let alias = f
+            .names
+            .iter()
+            .find(|a| a.name.as_str() == root && a.asname.is_none());
+        if let (true, Some(alias)) = (&written == module, alias) {
+            rewrite.ops.push(EditOp::Replace {
+                range: alias.range(),
+                text: name.clone(),
+            });
+            return;
+        }
+    }
     let op = if bound.len() == 1 && !used_elsewhere && !matches!(stmt, Stmt::Import(_)) {
         EditOp::Replace {
             range: stmt.range(),
