@@ -58,6 +58,7 @@ pub fn analyze(
         is_async: false,
         is_guard: false,
         is_module: true,
+        params: vec![],
     };
     let mut w = Walker {
         ctx: &mut ctx,
@@ -104,6 +105,7 @@ impl Walker<'_, '_> {
             is_async: f.is_async,
             is_guard: decorated || factory,
             is_module: false,
+            params: f.parameters.iter().map(|p| p.name().to_string()).collect(),
         };
         let unit = f
             .body
@@ -133,6 +135,7 @@ impl Walker<'_, '_> {
                         is_async: false,
                         is_guard: false,
                         is_module: true,
+                        params: vec![],
                     };
                     self.suite(&class_scope, &c.body, None, unit, None);
                 }

@@ -489,7 +489,12 @@ fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
                     v => v,
                 };
                 let Expr::Call(call) = value else { continue };
-                let Some(created_by) = dotted(&call.func) else {
+                // `get_instance(hass).get_session()`: an attribute factory of a returned
+                // object, known by its attribute name.
+                let Some(created_by) = dotted(&call.func).or_else(|| match &*call.func {
+                    Expr::Attribute(a) => Some(a.attr.to_string()),
+                    _ => None,
+                }) else {
                     continue;
                 };
                 return Some(YieldedSession {

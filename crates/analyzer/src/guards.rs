@@ -104,14 +104,19 @@ pub(crate) fn class_guard(c: &ast::StmtClassDef) -> Option<ClassGuard> {
     let enter = method(["__enter__", "__aenter__"])?;
     let exit = method(["__exit__", "__aexit__"])?;
     let is_async = enter.name.as_str() == "__aenter__";
+    let is_session =
+        c.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
+            dotted(b).is_some_and(|d| matches!(last_segment(&d), "Session" | "AsyncSession"))
+        });
+    // `return super().__enter__()` on a Session subclass: SQLAlchemy's returns `self`.
     let returned = enter.body.iter().rev().find_map(|s| match s {
-        Stmt::Return(r) => r.value.as_deref().and_then(dotted),
+        Stmt::Return(r) => r.value.as_deref().and_then(|v| {
+            dotted(v)
+                .or_else(|| (is_session && is_super_call(v, "__enter__")).then(|| "self".into()))
+        }),
         _ => None,
     })?;
     let created_by = if returned == "self" {
-        let is_session = c.arguments.iter().flat_map(|a| a.args.iter()).any(|b| {
-            dotted(b).is_some_and(|d| matches!(last_segment(&d), "Session" | "AsyncSession"))
-        });
         if !is_session {
             return None;
         }
@@ -120,11 +125,44 @@ pub(crate) fn class_guard(c: &ast::StmtClassDef) -> Option<ClassGuard> {
         let attr = returned.strip_prefix("self.")?;
         attribute_creator(c, attr)?
     };
+    let mut lifecycle = exit_lifecycle(&exit.body, &returned)?;
+    // `super().__exit__(...)` of a Session subclass closes it, on every path when it sits at
+    // the top of `__exit__` or in its top-level `finally`.
+    let super_exit = |stmts: &[Stmt]| {
+        stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Expr(e) if is_super_call(&e.value, "__exit__")))
+    };
+    if is_session
+        && (super_exit(&exit.body)
+            || exit
+                .body
+                .iter()
+                .any(|s| matches!(s, Stmt::Try(t) if super_exit(&t.finalbody))))
+    {
+        lifecycle.closes = true;
+    }
     Some(ClassGuard {
         created_by,
-        lifecycle: exit_lifecycle(&exit.body, &returned)?,
+        lifecycle,
         is_async,
     })
+}
+
+/// `super().<method>(...)`, awaited or not.
+fn is_super_call(e: &Expr, method: &str) -> bool {
+    let e = match e {
+        Expr::Await(a) => &*a.value,
+        e => e,
+    };
+    let Expr::Call(call) = e else { return false };
+    let Expr::Attribute(a) = &*call.func else {
+        return false;
+    };
+    let Expr::Call(inner) = &*a.value else {
+        return false;
+    };
+    a.attr.as_str() == method && dotted(&inner.func).as_deref() == Some("super")
 }
 
 /// `self.<attr> = F(...)` in any method of the class: `F`.

@@ -301,6 +301,11 @@ impl Guard {
     /// The expression production code writes most, or the plain call.
     pub fn expr(&self) -> String {
         match self.written.first() {
+            // Without required parameters the plain call is the guard, whatever some
+            // sites pass (`Session(bind=other)`).
+            Some(w) if self.def.params.is_empty() => {
+                format!("{}()", w.expr.split('(').next().unwrap_or(&w.expr))
+            }
             Some(w) => w.expr.clone(),
             None if self.def.class.is_none() => format!("{}()", self.def.name),
             None => format!("<instance>.{}()", self.def.name),
@@ -309,6 +314,9 @@ impl Guard {
 
     /// Whether every production use passes the same arguments (or none are needed).
     pub fn args_agree(&self) -> bool {
+        if self.def.params.is_empty() {
+            return true;
+        }
         let mut exprs = self.written.iter().map(|w| &w.expr);
         match exprs.next() {
             None => self.def.params.is_empty(),

@@ -408,3 +408,24 @@ pub fn factory_body(body: &[Stmt]) -> Option<FactoryBody<'_>> {
         _ => None,
     }
 }
+
+/// The names an expression reads (the root of `a.b.c` only), each once, in order.
+pub fn names_in(expr: &Expr) -> Vec<String> {
+    struct N(Vec<String>);
+    impl<'a> Visitor<'a> for N {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Name(n) => {
+                    if !self.0.iter().any(|x| x == n.id.as_str()) {
+                        self.0.push(n.id.to_string());
+                    }
+                }
+                Expr::Attribute(a) => self.visit_expr(&a.value),
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut n = N(vec![]);
+    n.visit_expr(expr);
+    n.0
+}

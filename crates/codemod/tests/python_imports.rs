@@ -113,6 +113,20 @@ const CASES: &[Case] = &[
         unchanged: &["feeds/db.py"],
     },
     Case {
+        name: "parameterised_guard",
+        source_root: "",
+        expect: &[
+            ex(
+                "recorder/purge.py",
+                &["from recorder.util import session_scope"],
+                &["get_session", ".begin()", "session.rollback()"],
+                &[("with session_scope(hass=self.hass) as session:", 2)],
+            ),
+            ex("recorder/history.py", &[], &[], &[("session.commit()", 0)]),
+        ],
+        unchanged: &["recorder/util.py", "recorder/core.py"],
+    },
+    Case {
         name: "namespace_package_import",
         source_root: "",
         expect: &[
@@ -354,39 +368,9 @@ fn applied_package_cases_still_import() {
     );
 }
 
-/// Cases whose rewrite is not built yet (issue 10 left open): parameterised guards are found
-/// and counted, but blocks are not yet rewritten into `session_scope(hass=self.hass)`.
-const PENDING: &[Case] = &[Case {
-    name: "parameterised_guard",
-    source_root: "",
-    expect: &[
-        ex(
-            "recorder/purge.py",
-            &["from recorder.util import session_scope"],
-            &["get_session", ".begin()", "session.rollback()"],
-            &[("with session_scope(hass=self.hass) as session:", 2)],
-        ),
-        ex("recorder/history.py", &[], &[], &[("session.commit()", 0)]),
-    ],
-    unchanged: &["recorder/util.py", "recorder/core.py"],
-}];
-
-#[test]
-#[ignore = "parameterised guards are not rewritten yet (issue 10)"]
-fn pending_package_cases_still_import() {
-    let Some(python) = python::python_or_skip("the applied-modules import check") else {
-        return;
-    };
-    let failures: Vec<String> = PENDING
-        .iter()
-        .flat_map(|c| check_case(&python, c))
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
 #[test]
 fn every_case_of_the_table_exists() {
-    for case in CASES.iter().chain(PENDING) {
+    for case in CASES {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../testdata/cases")
             .join(case.name);

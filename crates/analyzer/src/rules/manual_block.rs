@@ -195,6 +195,7 @@ fn plan(
             guard.expr
         ));
     }
+    super::raw_factory_with::guard_args_in_scope(ctx, scope, &guard, range).map_err(Manual)?;
     check_refs(ctx, scope, site, block, name, range)?;
     check_interleaved(ctx, scope, site, block, name)?;
     let taint = Taint::compute(scope.body, name);

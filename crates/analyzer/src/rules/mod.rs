@@ -40,6 +40,8 @@ pub(crate) struct Scope<'a> {
     /// session it makes): its sessions are not findings.
     pub is_guard: bool,
     pub is_module: bool,
+    /// Parameter names of the function (empty for a module or class body).
+    pub params: Vec<String>,
 }
 
 impl Ctx<'_> {
