@@ -1031,7 +1031,14 @@ impl ProjectIndex {
             return Ok(None);
         }
         let Some(import) = &chosen.import else {
-            return Ok(None);
+            return match chosen.source {
+                GuardSource::Discovered { .. } => Err(format!(
+                    "the guard `{}` is defined in a file no import can reach (its path is no \
+                     module name under the project's import roots)",
+                    chosen.expr
+                )),
+                _ => Ok(None),
+            };
         };
         let Import::From { module, name } = import else {
             return Ok(Some(import.clone())); // config statement: trusted as written
