@@ -6,7 +6,7 @@ use ruff_text_size::Ranged;
 
 use crate::guards;
 use crate::index::{
-    CallBinding, FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef, GuardShape, WithUse,
+    CallBinding, FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef, GuardShape,
 };
 use crate::lifecycle::{Lifecycle, RollbackOn};
 use crate::resolve::{FileImports, RootBinding};
