@@ -1,4 +1,4 @@
-# proves: `session = next(get_session())` used and never closed (the seed's category_service shape) is a leaked session
+# proves: `session = next(get_session())` used and never closed is a leaked session
 from casefix import Item, get_session
 
 

@@ -1,4 +1,4 @@
-# proves: a try/except that wraps errors but never closes (the seed's location_service shape) is a leaked session
+# proves: a try/except that wraps errors but never closes is a leaked session
 from casefix import Item, get_session, select
 
 

@@ -1,4 +1,4 @@
-# proves: several except clauses (seed pattern B: re-raise domain errors, wrap the rest) are kept as they are
+# proves: several except clauses (re-raise domain errors, wrap the rest) are kept as they are
 from casefix import Item, NotFound, get_session, logger
 
 

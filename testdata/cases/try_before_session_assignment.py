@@ -1,4 +1,4 @@
-# proves: a `try:` that opens before `session = ...` (the seed's add_category shape) is still one manual block
+# proves: a `try:` that opens before `session = ...` is still one manual block
 from casefix import Item, SessionLocal, logger
 
 

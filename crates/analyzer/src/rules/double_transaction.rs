@@ -1,5 +1,5 @@
 //! `s.commit()` / `s.rollback()` inside a guard that already commits and rolls back
-//! (seed 004's CRITICAL). A trailing commit is redundant and goes; a mid-body commit is a
+//! (critical: the transaction is split behind the guard's back). A trailing commit is redundant and goes; a mid-body commit is a
 //! checkpoint, offered as a review rewrite into `flush()`.
 
 use ruff_python_ast::{self as ast, Expr, Stmt, StmtWith};
@@ -298,7 +298,7 @@ fn rollbacks(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {
             ),
             // The error does not reach the guard (the handler swallows it, or the session is
             // used after the rollback): the rollback is needed, not a duplicate of the
-            // guard's. Seed 004's regex audit flagged these; removing one makes the guard
+            // guard's. A text search flags these too; removing one makes the guard
             // commit half the work, or fail on the pending rollback.
             _ => {}
         }

@@ -1,4 +1,4 @@
-//! A new session created on every iteration of a loop (seed 004 MEDIUM). Report only: whether
+//! A new session created on every iteration of a loop (medium). Report only: whether
 //! the loop wants one transaction or one per item is a decision for a person.
 
 use ruff_python_ast::Stmt;

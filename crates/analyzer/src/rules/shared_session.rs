@@ -1,4 +1,5 @@
-//! A session stored on `self` or in a module global and used across calls (seeds 001, 002).
+//! A session stored on `self` or in a module global and used across calls: one
+//! failed flush poisons it for every later caller.
 //! Report only: the fix is a design change (one session per operation).
 
 use ruff_python_ast::{Expr, Stmt};

@@ -1,4 +1,4 @@
-"""Supplier orders. The handlers are `async def` but use the sync session, as in the seed."""
+"""Supplier orders. The handlers are `async def` but use the sync session."""
 import logging
 
 from sqlalchemy import select

@@ -115,7 +115,7 @@ async def purge_finished() -> None:
 
 
 class TaskRunner:
-    """Long-lived worker holding one session for its whole life (seed 002's problem)."""
+    """Long-lived worker holding one session for its whole life: one failed flush poisons it."""
 
     def __init__(self) -> None:
         self.session = async_session_factory()
