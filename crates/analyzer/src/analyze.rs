@@ -9,7 +9,7 @@ use crate::index::ProjectIndex;
 use crate::rewrite::Rewrite;
 use crate::rules::{self, manual_block, Ctx, Scope};
 use crate::source::SourceFile;
-use crate::syntax::{self, dotted, last_segment};
+use crate::syntax;
 
 /// One manual block or report-only shape, classified.
 #[derive(Debug, Clone)]
@@ -80,15 +80,7 @@ struct Walker<'c, 'a> {
 
 impl Walker<'_, '_> {
     fn function(&mut self, f: &ast::StmtFunctionDef) {
-        let decorated = f.decorator_list.iter().any(|d| {
-            let e = match &d.expression {
-                Expr::Call(c) => &*c.func,
-                e => e,
-            };
-            dotted(e).is_some_and(|n| {
-                matches!(last_segment(&n), "contextmanager" | "asynccontextmanager")
-            })
-        });
+        let decorated = crate::guards::is_context_manager_decorated(f);
         // A module-level function that returns the session it makes is a factory: its
         // session belongs to the caller.
         let top_level = self

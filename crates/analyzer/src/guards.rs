@@ -193,23 +193,9 @@ fn attribute_creator(c: &ast::StmtClassDef, attr: &str) -> Option<String> {
 fn exit_lifecycle(body: &[Stmt], receiver: &str) -> Option<Lifecycle> {
     let mut all = vec![];
     syntax::walk_stmts(body, &mut all);
-    let calls = |method: &str| {
-        all.iter().any(|s| {
-            let Stmt::Expr(e) = s else { return false };
-            syntax::called_attribute(&e.value).is_some_and(|a| {
-                a.attr.as_str() == method && dotted(&a.value).as_deref() == Some(receiver)
-            })
-        })
-    };
+    let calls = |method: &str| all.iter().any(|s| receiver_call(s, receiver, method));
     // Closing on every path: at the top of `__exit__` or in a top-level `finally`.
-    let top_close = |stmts: &[Stmt]| {
-        stmts.iter().any(|s| {
-            let Stmt::Expr(e) = s else { return false };
-            syntax::called_attribute(&e.value).is_some_and(|a| {
-                a.attr.as_str() == "close" && dotted(&a.value).as_deref() == Some(receiver)
-            })
-        })
-    };
+    let top_close = |stmts: &[Stmt]| stmts.iter().any(|s| receiver_call(s, receiver, "close"));
     let closes = top_close(body)
         || body
             .iter()
@@ -234,6 +220,13 @@ fn exit_lifecycle(body: &[Stmt], receiver: &str) -> Option<Lifecycle> {
         translates,
         closes,
     })
+}
+
+/// `<receiver>.<method>(...)` (awaited or not) as a statement; `receiver` may be dotted.
+fn receiver_call(s: &Stmt, receiver: &str, method: &str) -> bool {
+    let Stmt::Expr(e) = s else { return false };
+    syntax::called_attribute(&e.value)
+        .is_some_and(|a| a.attr.as_str() == method && dotted(&a.value).as_deref() == Some(receiver))
 }
 
 /// Names of the required parameters of a guard (no default, not `self` / `cls`, not

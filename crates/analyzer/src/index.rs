@@ -940,7 +940,8 @@ impl ProjectIndex {
                 }
             }
         }
-        let resolved = self.resolve(imports, &callee);
+        // `match_resolved` follows re-exports itself.
+        let resolved = imports.resolve(&callee);
         crate::registry::match_resolved(&self.guards, &self.modules, path, &resolved, &callee, None)
             .map(|i| self.guards[i].def.lifecycle)
     }

@@ -100,18 +100,18 @@ impl ModuleMap {
             };
             // Every folder between the project and the file could be a root: it is one when
             // the tree imports the file by the name it has from there.
-            let mut root = project.to_path_buf();
-            for c in rel.parent().into_iter().flat_map(Path::components) {
-                if let Some(parts) = parts_below(&root, path) {
-                    if imported.contains(parts.join(".").as_str()) {
-                        *evidence.entry(root.clone()).or_default() += IMPORT_WEIGHT;
-                    }
-                }
-                root.push(c);
-            }
-            if let Some(parts) = parts_below(&root, path) {
-                if imported.contains(parts.join(".").as_str()) {
-                    *evidence.entry(root.clone()).or_default() += IMPORT_WEIGHT;
+            let folders = rel.parent().into_iter().flat_map(Path::components);
+            let candidates = std::iter::once(project.to_path_buf()).chain(folders.scan(
+                project.to_path_buf(),
+                |root, c| {
+                    root.push(c);
+                    Some(root.clone())
+                },
+            ));
+            for root in candidates {
+                let named = parts_below(&root, path).map(|p| p.join("."));
+                if named.is_some_and(|n| imported.contains(n.as_str())) {
+                    *evidence.entry(root).or_default() += IMPORT_WEIGHT;
                 }
             }
             if let Some(top) = package_top(path) {

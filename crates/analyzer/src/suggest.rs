@@ -224,27 +224,6 @@ fn function_locals(f: &ast::StmtFunctionDef) -> BTreeSet<String> {
     l.0
 }
 
-/// Root names an expression reads (`a` of `a.b.c`), in order of appearance.
-fn root_names(e: &Expr) -> Vec<String> {
-    struct N(Vec<String>);
-    impl<'a> Visitor<'a> for N {
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            match expr {
-                Expr::Name(n) => {
-                    if !self.0.iter().any(|x| x == n.id.as_str()) {
-                        self.0.push(n.id.to_string());
-                    }
-                }
-                Expr::Attribute(a) => self.visit_expr(&a.value),
-                _ => walk_expr(self, expr),
-            }
-        }
-    }
-    let mut n = N(vec![]);
-    n.visit_expr(e);
-    n.0
-}
-
 fn production(index: &ProjectIndex, path: &Path) -> bool {
     let project = index.modules.map.project();
     classify(path.strip_prefix(project).unwrap_or(path)) == FileClass::Production
@@ -315,7 +294,7 @@ fn generator_source(
     };
     let locals = function_locals(f);
     let mut needs = vec![];
-    for name in root_names(parsed.expr()) {
+    for name in crate::syntax::names_in(parsed.expr()) {
         if locals.contains(&name) {
             return Err(format!(
                 "`{name}` in `{creation}` is a parameter or local of `{}`",

@@ -27,12 +27,7 @@ struct Guarded<'a> {
 }
 
 fn guarded<'a>(ctx: &Ctx, w: &'a StmtWith) -> Option<Guarded<'a>> {
-    let is_guard = w.items.first().is_some_and(|i| {
-        ctx.index
-            .guard_call(&i.context_expr, &ctx.imports, &ctx.file.path)
-            .is_some()
-    });
-    if let Some((name, factory, raw)) = raw_factory(ctx, w).filter(|_| !is_guard) {
+    if let Some((name, factory, raw)) = raw_factory(ctx, w) {
         // A raw `.begin()` is shape 3's business when the codebase has a guard.
         if raw.commits && !ctx.index.has_project_guard(factory.is_async) {
             let text = &ctx.text[w.items[0].context_expr.range().start().to_usize()

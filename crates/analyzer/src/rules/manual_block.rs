@@ -195,7 +195,7 @@ fn plan(
             guard.expr
         ));
     }
-    super::raw_factory_with::guard_args_in_scope(ctx, scope, &guard, range).map_err(Manual)?;
+    super::guard_checks::args_in_scope(ctx, scope, &guard, range).map_err(Manual)?;
     check_refs(ctx, scope, site, block, name, range)?;
     check_interleaved(ctx, scope, site, block, name)?;
     let taint = Taint::compute(scope.body, name);
@@ -215,7 +215,7 @@ fn plan(
         maybe_unused: vec![root_name(&factory.callee)],
     };
     let mut review = vec![];
-    super::raw_factory_with::unknown_lifecycle_review(&guard, &mut review);
+    super::guard_checks::unknown_lifecycle_review(&guard, &mut review);
     if guard.lifecycle.translates {
         review.push(format!(
             "`{}` re-raises errors as another exception type, so callers see a different \

@@ -3,6 +3,7 @@
 //! (manual lifecycle, leaked session, async session without context manager).
 
 pub(crate) mod double_transaction;
+pub(crate) mod guard_checks;
 pub(crate) mod local_import;
 pub(crate) mod manual_block;
 pub(crate) mod raw_factory_with;

@@ -6,7 +6,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 use super::manual_block::{commit_reviews, remove_stmt};
 use super::usage::{self, Taint};
-use super::{join_reasons, Ctx, Scope};
+use super::{guard_checks, join_reasons, Ctx, Scope};
 use crate::finding::{Kind, Safety};
 use crate::index::FactoryMatch;
 use crate::lifecycle::Lifecycle;
@@ -23,6 +23,14 @@ pub(crate) fn raw_factory<'a>(
         return None;
     };
     let name = var.id.as_str();
+    // `Session = sessionmaker(class_=ContextSession)`: the factory's own `with` is a guard.
+    if ctx
+        .index
+        .guard_call(&first.context_expr, &ctx.imports, &ctx.file.path)
+        .is_some()
+    {
+        return None;
+    }
     let (factory, lifecycle) = if let Some(f) =
         ctx.index.begin_factory(&first.context_expr, &ctx.imports)
     {
@@ -49,14 +57,6 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     let Some((name, factory, raw)) = raw_factory(ctx, w) else {
         return;
     };
-    // `Session = sessionmaker(class_=ContextSession)`: the factory's own `with` is a guard.
-    if ctx
-        .index
-        .guard_call(&w.items[0].context_expr, &ctx.imports, &ctx.file.path)
-        .is_some()
-    {
-        return;
-    }
     if !ctx.index.has_project_guard(factory.is_async) || w.is_async != factory.is_async {
         return;
     }
@@ -83,60 +83,6 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     }
 }
 
-/// A guard called with arguments (`session_scope(hass=self.hass)`, as every use in the
-/// tree writes it): each name the arguments use must be bound where the block is (a
-/// parameter, a name assigned before it, or a module-level name), else there is nothing
-/// to pass.
-pub(crate) fn guard_args_in_scope(
-    ctx: &Ctx,
-    scope: &Scope,
-    guard: &crate::index::BlockGuard,
-    block: TextRange,
-) -> Result<(), String> {
-    let Ok(parsed) = ruff_python_parser::parse_expression(&guard.expr) else {
-        return Ok(());
-    };
-    let Expr::Call(call) = parsed.expr() else {
-        return Ok(());
-    };
-    let mut names = vec![];
-    for e in call
-        .arguments
-        .args
-        .iter()
-        .chain(call.arguments.keywords.iter().map(|k| &k.value))
-    {
-        names.extend(syntax::names_in(e));
-    }
-    for name in names {
-        let assigned_before = RefCollector::in_stmts(&name, scope.body)
-            .iter()
-            .any(|r| r.kind == syntax::RefKind::Store && r.range.end() <= block.start());
-        let module_level = !matches!(
-            ctx.imports.root_binding(&name),
-            crate::resolve::RootBinding::Unbound
-        );
-        if !(scope.params.contains(&name) || assigned_before || module_level) {
-            return Err(format!(
-                "`{}` needs `{name}`, which is not in scope here",
-                guard.expr
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A config guard whose lifecycle is neither derived nor declared: nothing about it is
-/// assumed, so no rewrite into it is safe.
-pub(crate) fn unknown_lifecycle_review(guard: &crate::index::BlockGuard, review: &mut Vec<String>) {
-    if !guard.lifecycle_known {
-        review.push(format!(
-            "lifecycle of `{}` is unknown: set guard-lifecycle",
-            guard.expr
-        ));
-    }
-}
-
 fn plan(
     ctx: &Ctx,
     scope: &Scope,
@@ -154,7 +100,7 @@ fn plan(
     if !guard.lifecycle.closes {
         return Err(format!("`{}` does not close the session", guard.expr));
     }
-    guard_args_in_scope(ctx, scope, &guard, w.range())?;
+    guard_checks::args_in_scope(ctx, scope, &guard, w.range())?;
     if raw.commits && !guard.lifecycle.commits {
         return Err(format!(
             "`{}` does not commit; the original `.begin()` did",
@@ -180,7 +126,7 @@ fn plan(
     let taint = Taint::compute(scope.body, name);
     let trailing = usage::trailing_commit(&w.body, name, &taint);
     let mut review = vec![];
-    unknown_lifecycle_review(&guard, &mut review);
+    guard_checks::unknown_lifecycle_review(&guard, &mut review);
     if guard.lifecycle.translates {
         review.push(format!(
             "`{}` re-raises errors as another exception type, so callers see a different \
