@@ -44,6 +44,7 @@ pub fn collect_facts(
     let imports = FileImports::collect("", is_package, body);
     imports_facts(body, &mut facts);
     facts.with_uses = crate::uses::with_uses(file, body, &imports);
+    facts.summaries = crate::summaries::collect(body, &imports);
     let mut c = Collector {
         file,
         facts: &mut facts,

@@ -41,6 +41,8 @@ pub struct FileFacts {
     pub maker_fns: Vec<(String, bool, bool)>,
     /// Every `with f(...) as x:` item: the guard uses counted to choose the target.
     pub with_uses: Vec<WithUse>,
+    /// What each function does with the sessions it receives (before resolution).
+    pub summaries: Vec<crate::summaries::LocalSummary>,
 }
 
 /// `x = f(...)` at module level.
@@ -204,6 +206,8 @@ pub struct ProjectIndex {
     pub(crate) tree_roots: std::collections::HashSet<String>,
     /// Every name a manual block can start from, searched in one pass per file.
     pub(crate) block_needles: Option<aho_corasick::AhoCorasick>,
+    /// What each function of the tree does with a session it receives.
+    pub(crate) summaries: crate::summaries::Summaries,
 }
 
 impl Serialize for Import {
@@ -374,6 +378,7 @@ impl ProjectIndex {
         let mut uses = vec![];
         let mut maker_fns = vec![];
         let mut made = vec![];
+        let mut local_summaries = vec![];
         let mut tree_roots = std::collections::HashSet::new();
         for f in facts {
             let module = f.module.clone().unwrap_or_else(|| {
@@ -411,6 +416,7 @@ impl ProjectIndex {
                 made.push((b, f.path.clone(), module.clone()));
             }
             uses.extend(f.with_uses.into_iter().map(|u| (f.path.clone(), u)));
+            local_summaries.push((f.path.clone(), Some(module.clone()), f.summaries));
         }
         factories.extend(made_factories(&modules, &maker_fns, &made));
         factories.extend(config_factories(&config));
@@ -444,11 +450,13 @@ impl ProjectIndex {
             tree_roots,
             block_needles: None,
             modules,
+            summaries: Default::default(),
         };
         // Guards created from something that is no session factory are not guards.
         guard_defs.retain(|(g, _)| index.is_session_creator(&g.created_by));
         index.guards = crate::registry::resolve_guards(guard_defs, &uses, &index.modules);
         index.report = index.choose_guards();
+        index.summaries = crate::summaries::Summaries::build(local_summaries, &index);
         index.block_needles = aho_corasick::AhoCorasick::new(index.block_needle_list()).ok();
         index
     }
@@ -946,6 +954,17 @@ impl ProjectIndex {
             .map(|i| self.guards[i].def.lifecycle)
     }
 
+    /// What the call `c` in the file at `path` does to what it receives, and whether it
+    /// opens a session of its own.
+    pub(crate) fn call_effect(
+        &self,
+        c: &ruff_python_ast::ExprCall,
+        imports: &FileImports,
+        path: &Path,
+    ) -> crate::summaries::CallEffect {
+        self.summaries.call_effect(c, imports, path, self)
+    }
+
     /// A callee resolved through the file's imports and the tree's re-exports.
     pub(crate) fn resolve(&self, imports: &FileImports, callee: &str) -> Resolved {
         match imports.resolve(callee) {
@@ -1295,5 +1314,52 @@ impl ProjectIndex {
     /// The project folder: file classes are relative to it.
     pub fn project_dir(&self) -> &Path {
         self.modules.map.project()
+    }
+}
+
+impl crate::summaries::Resolver for ProjectIndex {
+    fn resolve_site(&self, path: &Path, binding: &RootBinding, dotted: &str) -> Resolved {
+        match self.modules.resolve_in(path, binding, dotted) {
+            Resolved::Qualified(q) => Resolved::Qualified(self.modules.follow(&q)),
+            other => other,
+        }
+    }
+
+    fn is_ours(&self, qualified: &str) -> bool {
+        self.tree_roots
+            .contains(qualified.split('.').next().unwrap_or_default())
+    }
+
+    fn opens(&self, path: &Path, resolved: &Resolved, dotted: &str) -> bool {
+        let last = last_segment(dotted);
+        let factory = self.factories.iter().any(|(f, _)| match resolved {
+            Resolved::Qualified(q) => !f.attribute && same_path(&f.qualified, q),
+            Resolved::SelfAttr(_) | Resolved::Unbound(_) => f.attribute && f.name == last,
+        });
+        // `F.begin()` on a factory.
+        let begin = last == "begin"
+            && dotted.matches('.').count() >= 1
+            && self.factories.iter().any(|(f, _)| {
+                f.has_begin && dotted.rsplit('.').nth(1).is_some_and(|n| n == f.name)
+            });
+        let made_by_fn = self
+            .factory_fns
+            .iter()
+            .any(|(d, _)| names_def(resolved, dotted, &d.name, &d.qualified));
+        let sqlalchemy = matches!(resolved, Resolved::Qualified(q)
+            if q.starts_with("sqlalchemy") && matches!(last, "Session" | "AsyncSession"));
+        factory
+            || begin
+            || made_by_fn
+            || sqlalchemy
+            || crate::registry::match_resolved(
+                &self.guards,
+                &self.modules,
+                path,
+                resolved,
+                dotted,
+                None,
+            )
+            .is_some()
     }
 }

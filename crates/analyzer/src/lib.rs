@@ -20,6 +20,7 @@ mod resolve;
 mod rewrite;
 mod rules;
 mod suggest;
+mod summaries;
 mod syntax;
 mod uses;
 

@@ -2,6 +2,7 @@
 //! the leaked session (no `try:`, no close on some path) and the async session created
 //! without `async with`. All three become `with <guard> as s:` around the session's use.
 
+use crate::summaries::{COMMIT, ENDS, ROLLBACK};
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{self as ast, Expr, Stmt, StmtTry};
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -304,11 +305,24 @@ fn plan(
         safe_notes.push(note.as_str());
     }
     super::local_import::place(ctx, scope, &root_name(&factory.callee), range, &mut rewrite);
+    let block_stmts = work_of(site, name, range);
+    let committed = !usage::session_calls(&block_stmts, name, "commit").is_empty()
+        || ending_call(ctx, &block_stmts, name, COMMIT).is_some();
+    if review.is_empty() && guard.lifecycle.commits && !committed {
+        if usage::is_read_only(ctx, &block_stmts, name, &taint) {
+            safe_notes.insert(0, "the block only reads (its calls too), so the guard's commit on exit writes nothing");
+        } else {
+            review.push("guard commits where the original never committed".into());
+        }
+    }
     if review.is_empty() {
         let mut reason = format!(
             "`{}` commits, rolls back and closes as the original did",
             guard.expr
         );
+        if guard.lifecycle.commits && !committed {
+            reason = format!("`{}` rolls back and closes as the original did", guard.expr);
+        }
         if !guard.lifecycle.commits {
             reason = format!(
                 "`{}` closes as the original did; commits stay in place",
@@ -644,18 +658,26 @@ pub(crate) fn commit_reviews(
         return;
     }
     if trailing.is_none() && !else_commit {
-        let last_top = body
-            .iter()
-            .rposition(|s| syntax::is_session_call(s, name, "commit"));
+        let last_top = body.iter().rposition(|s| {
+            syntax::is_session_call(s, name, "commit")
+                || ending_call(ctx, std::slice::from_ref(s), name, COMMIT).is_some()
+        });
         let tail = match last_top {
             Some(k) => &body[k + 1..],
             None => body,
         };
-        if usage::is_read_only(tail, name, taint) {
+        if usage::is_read_only(ctx, tail, name, taint) {
             return; // the guard's commit on exit has nothing to commit
         }
         let commits = usage::session_calls(body, name, "commit");
-        if commits.is_empty() {
+        if let (true, Some(call)) = (commits.is_empty(), ending_call(ctx, body, name, COMMIT)) {
+            review.push(format!(
+                "guard commits again at the end; the original committed only in `{}` (called \
+                 at line {})",
+                call.function,
+                ctx.line(call.range.start())
+            ));
+        } else if commits.is_empty() {
             review.push("guard commits where the original never committed".into());
         } else {
             let last = commits
@@ -695,7 +717,10 @@ fn opens_session(ctx: &Ctx, stmts: &[Stmt]) -> Option<TextRange> {
                 return;
             }
             let ctx = self.ctx;
-            let opens = ctx.index.factory_call(expr, &ctx.imports).is_some()
+            let through_call = matches!(expr, Expr::Call(c)
+                if ctx.index.call_effect(c, &ctx.imports, &ctx.file.path).opens);
+            let opens = through_call
+                || ctx.index.factory_call(expr, &ctx.imports).is_some()
                 || ctx.index.begin_factory(expr, &ctx.imports).is_some()
                 || ctx
                     .index
@@ -731,8 +756,9 @@ fn commits(
     if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
         if let Some(r) = opens_session(ctx, &body[k + 1..]) {
             return manual(format!(
-                "line {} opens another session after the commit, which the guard would make \
-                 only on exit: that session would no longer see this work",
+                "line {} opens another session (there or in a function it calls) after the \
+                 commit, which the guard would make only on exit: that session would no longer \
+                 see this work",
                 ctx.line(r.start())
             ));
         }
@@ -776,7 +802,109 @@ fn begin_form_commits(
             guard.expr
         ));
     }
+    if let Some(call) = ending_call(ctx, body, name, ENDS) {
+        return manual(format!(
+            "line {} passes the session to `{}`, which {} it: inside `{}` the next statement \
+             would fail on the closed transaction; SQLAlchemy's `begin()` allows no \
+             checkpoint: fix by hand",
+            ctx.line(call.range.start()),
+            call.function,
+            call.what(),
+            guard.expr
+        ));
+    }
     Ok(())
+}
+
+/// The block's own work: its statements without the session's creation and close, the
+/// managing `try` unwrapped to its body and `else`.
+fn work_of(site: &Site, name: &str, range: TextRange) -> Vec<Stmt> {
+    let mut out = vec![];
+    for (i, s) in site.suite.iter().enumerate() {
+        if i == site.index || !range.contains_range(s.range()) || is_close(s, name) {
+            continue;
+        }
+        match s {
+            Stmt::Try(t) => out.extend(
+                t.body
+                    .iter()
+                    .chain(&t.orelse)
+                    .filter(|s| !is_close(s, name))
+                    .cloned(),
+            ),
+            _ => out.push(s.clone()),
+        }
+    }
+    out
+}
+
+/// A call that passes the session to a function of the project that ends its transaction
+/// (directly or in a call further down).
+struct EndingCall {
+    range: TextRange,
+    function: String,
+    effects: crate::summaries::Effects,
+}
+
+impl EndingCall {
+    fn what(&self) -> &'static str {
+        match (self.effects & COMMIT != 0, self.effects & ROLLBACK != 0) {
+            (true, true) => "commits or rolls back",
+            (true, false) => "commits",
+            (false, true) => "rolls back",
+            _ => "closes",
+        }
+    }
+}
+
+/// The first call in `stmts` whose project callee has one of `bits` on the session `name`.
+fn ending_call(
+    ctx: &Ctx,
+    stmts: &[Stmt],
+    name: &str,
+    bits: crate::summaries::Effects,
+) -> Option<EndingCall> {
+    use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+    struct Find<'c, 'a, 'n> {
+        ctx: &'c Ctx<'a>,
+        name: &'n str,
+        bits: crate::summaries::Effects,
+        found: Option<EndingCall>,
+    }
+    impl<'x> Visitor<'x> for Find<'_, '_, '_> {
+        fn visit_expr(&mut self, expr: &'x Expr) {
+            if self.found.is_some() {
+                return;
+            }
+            if let Expr::Call(c) = expr {
+                let ctx = self.ctx;
+                let effect = ctx.index.call_effect(c, &ctx.imports, &ctx.file.path);
+                for (slot, arg) in crate::summaries::arguments(c) {
+                    let passes = matches!(arg, Expr::Name(n) if n.id.as_str() == self.name);
+                    let on = effect.on(&slot);
+                    if passes && !effect.external && on & self.bits != 0 {
+                        self.found = Some(EndingCall {
+                            range: c.range(),
+                            function: effect.which(&slot, self.bits).unwrap_or("?").to_string(),
+                            effects: on & ENDS,
+                        });
+                        return;
+                    }
+                }
+            }
+            walk_expr(self, expr);
+        }
+    }
+    let mut f = Find {
+        ctx,
+        name,
+        bits,
+        found: None,
+    };
+    for s in stmts {
+        walk_stmt(&mut f, s);
+    }
+    f.found
 }
 
 /// Remove a statement of a suite: delete its lines, or write `pass` when it is the only

@@ -439,6 +439,26 @@ const READS: &[&str] = &[
     "format",
 ];
 
+/// Session methods that only read (besides `READS`, which results and objects share).
+const SESSION_READS: &[&str] = &[
+    "query",
+    "get",
+    "refresh",
+    "expire",
+    "expire_all",
+    "scalar",
+    "scalars",
+    "get_bind",
+    "in_transaction",
+    "is_modified",
+    "identity_key",
+];
+
+/// A method that only reads, on a session, a result or a loaded object.
+pub(crate) fn only_reads(method: &str) -> bool {
+    READS.contains(&method) || SESSION_READS.contains(&method)
+}
+
 /// Methods that write, whoever they are called on.
 const WRITES: &[&str] = &[
     "add",
@@ -478,14 +498,17 @@ const WRITES: &[&str] = &[
 /// reads, logging. No stores into objects, no calls that take the session or a loaded
 /// object (a repository function may write), no writing method anywhere. A guard's commit
 /// after such statements commits nothing.
-pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
-    struct R<'t> {
+/// A call that receives the session or a loaded object only reads when every function of
+/// the project it may be provably only reads what it receives (`ctx`'s summaries).
+pub(crate) fn is_read_only(ctx: &super::Ctx, stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
+    struct R<'t, 'c, 'a> {
         watched: Vec<&'t str>,
         session: &'t str,
+        ctx: &'c super::Ctx<'a>,
         ok: bool,
     }
-    impl<'a> Visitor<'a> for R<'_> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+    impl<'x> Visitor<'x> for R<'_, '_, '_> {
+        fn visit_stmt(&mut self, stmt: &'x Stmt) {
             match stmt {
                 Stmt::Assign(a) if a.targets.iter().any(|t| !is_plain_target(t)) => self.ok = false,
                 Stmt::AnnAssign(a) if !is_plain_target(&a.target) => self.ok = false,
@@ -495,7 +518,7 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                 _ => visitor::walk_stmt(self, stmt),
             }
         }
-        fn visit_expr(&mut self, expr: &'a Expr) {
+        fn visit_expr(&mut self, expr: &'x Expr) {
             if !self.ok {
                 return;
             }
@@ -553,7 +576,7 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
                         || d.starts_with("logging.")
                         || d.starts_with("log.")
                 });
-                if passes_watched && !plain {
+                if passes_watched && !plain && !only_reads_through(self.ctx, &self.watched, c) {
                     self.ok = false;
                     return;
                 }
@@ -567,6 +590,7 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
     let mut r = R {
         watched,
         session,
+        ctx,
         ok: true,
     };
     for s in stmts {
@@ -575,8 +599,18 @@ pub fn is_read_only(stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
     r.ok
 }
 
+/// Every function of the project the call may be leaves what it receives from `watched`
+/// unchanged, ends no transaction and writes nothing through it.
+fn only_reads_through(ctx: &super::Ctx, watched: &[&str], c: &ruff_python_ast::ExprCall) -> bool {
+    let effect = ctx.index.call_effect(c, &ctx.imports, &ctx.file.path);
+    crate::summaries::arguments(c).all(|(slot, arg)| {
+        let watched = matches!(arg, Expr::Name(n) if watched.contains(&n.id.as_str()));
+        !watched || effect.on(&slot) == 0
+    }) && !c.arguments.keywords.iter().any(|k| k.arg.is_none())
+}
+
 /// `select(...)`, `"SELECT ..."`, `text("select ...")`: a statement that only reads.
-fn is_select(arg: &Expr) -> bool {
+pub(crate) fn is_select(arg: &Expr) -> bool {
     let starts_with_select = |s: &str| {
         s.trim_start()
             .get(..6)

@@ -1,0 +1,567 @@
+//! What each function of the project does with a session it receives: commits, rolls
+//! back, closes, writes through it, or opens a session of its own. Pass 1 records, per
+//! function, the direct effects on each parameter and the calls it passes them to; the
+//! index resolves those calls through the project model and iterates to a fixed point, so
+//! a commit two calls down is seen at the block that passes the session in.
+//!
+//! Conservative: a call the model cannot resolve that receives a parameter may do anything
+//! to it (`UNKNOWN`). A method called on an object of unknown type stands for every method
+//! of that name in the project.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{Expr, ExprCall, Stmt};
+
+use crate::resolve::{FileImports, Resolved, RootBinding};
+use crate::syntax::{dotted, last_segment};
+
+/// Effect bits on one session (or object) parameter.
+pub type Effects = u8;
+pub const COMMIT: Effects = 1;
+pub const ROLLBACK: Effects = 2;
+pub const CLOSE: Effects = 4;
+/// Writes through it (`add`, DML, flush) or changes it (attribute stores, other methods).
+pub const WRITE: Effects = 8;
+/// Passed where the analysis cannot follow.
+pub const UNKNOWN: Effects = 16;
+/// Ends or may end its transaction.
+pub const ENDS: Effects = COMMIT | ROLLBACK | CLOSE;
+
+/// Where an argument lands in the callee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Pos(usize),
+    Kw(String),
+}
+
+/// One call in a function body: the callee as written and the parameters it receives.
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    pub callee: String,
+    pub binding: RootBinding,
+    /// `(parameter index, where it lands)`.
+    pub flows: Vec<(usize, Slot)>,
+}
+
+/// Pass 1's view of one function or method.
+#[derive(Debug, Clone)]
+pub struct LocalSummary {
+    pub class: Option<String>,
+    pub name: String,
+    pub params: Vec<String>,
+    /// Positional parameters (the rest are keyword-only).
+    pub positional: usize,
+    pub direct: Vec<Effects>,
+    pub calls: Vec<CallSite>,
+}
+
+/// Module-level functions and methods of module-level classes.
+pub fn collect(body: &[Stmt], imports: &FileImports) -> Vec<LocalSummary> {
+    let mut out = vec![];
+    for s in body {
+        match s {
+            Stmt::FunctionDef(f) => out.push(summarize(f, None, imports)),
+            Stmt::ClassDef(c) => {
+                for m in &c.body {
+                    if let Stmt::FunctionDef(f) = m {
+                        out.push(summarize(f, Some(c.name.to_string()), imports));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn summarize(
+    f: &ruff_python_ast::StmtFunctionDef,
+    class: Option<String>,
+    imports: &FileImports,
+) -> LocalSummary {
+    let p = &f.parameters;
+    let mut params: Vec<String> = p
+        .posonlyargs
+        .iter()
+        .chain(&p.args)
+        .map(|a| a.parameter.name.to_string())
+        .collect();
+    let positional = params.len();
+    params.extend(p.kwonlyargs.iter().map(|a| a.parameter.name.to_string()));
+    let mut v = BodyVisitor {
+        aliases: params
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect(),
+        direct: vec![0; params.len()],
+        calls: vec![],
+        imports,
+    };
+    for s in &f.body {
+        v.visit_stmt(s);
+    }
+    LocalSummary {
+        class,
+        name: f.name.to_string(),
+        params,
+        positional,
+        direct: v.direct,
+        calls: v.calls,
+    }
+}
+
+struct BodyVisitor<'i> {
+    /// Names bound to a parameter (the parameter itself, `s = session`).
+    aliases: HashMap<String, usize>,
+    direct: Vec<Effects>,
+    calls: Vec<CallSite>,
+    imports: &'i FileImports,
+}
+
+impl BodyVisitor<'_> {
+    fn param(&self, e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Name(n) => self.aliases.get(n.id.as_str()).copied(),
+            _ => None,
+        }
+    }
+
+    /// `p.x = ...`, `p[k] = ...`, `del p.x`: the object changes.
+    fn store(&mut self, target: &Expr) {
+        let base = match target {
+            Expr::Attribute(a) => &*a.value,
+            Expr::Subscript(s) => &*s.value,
+            _ => return,
+        };
+        if let Some(i) = self.param(base) {
+            self.direct[i] |= WRITE;
+        }
+    }
+
+    fn call(&mut self, c: &ExprCall) {
+        if let Expr::Attribute(a) = &*c.func {
+            // `session.query(X).filter(...).delete()`: the chain starts at the parameter.
+            if let Some(i) = chain_root(&a.value).and_then(|r| self.param(r)) {
+                self.direct[i] |= method_effect(a.attr.as_str(), c);
+            }
+        }
+        let mut flows = vec![];
+        for (k, arg) in c.arguments.args.iter().enumerate() {
+            if let Some(i) = self.param(arg) {
+                flows.push((i, Slot::Pos(k)));
+            }
+        }
+        for kw in &c.arguments.keywords {
+            if let Some(i) = self.param(&kw.value) {
+                match &kw.arg {
+                    Some(name) => flows.push((i, Slot::Kw(name.to_string()))),
+                    None => self.direct[i] |= UNKNOWN,
+                }
+            }
+        }
+        match dotted(&c.func) {
+            Some(callee) => {
+                let binding = self.imports.root_binding(&callee);
+                self.calls.push(CallSite {
+                    callee,
+                    binding,
+                    flows,
+                });
+            }
+            // `f()(session)`, `handlers[k](session)`: nothing to follow.
+            None => {
+                for (i, _) in flows {
+                    self.direct[i] |= UNKNOWN;
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for BodyVisitor<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Assign(a) => {
+                if let ([Expr::Name(t)], Some(i)) = (a.targets.as_slice(), self.param(&a.value)) {
+                    self.aliases.insert(t.id.to_string(), i);
+                }
+                a.targets.iter().for_each(|t| self.store(t));
+            }
+            Stmt::AugAssign(a) => self.store(&a.target),
+            Stmt::AnnAssign(a) => self.store(&a.target),
+            Stmt::Delete(d) => d.targets.iter().for_each(|t| self.store(t)),
+            // `with p.begin():` commits at its end: the call itself is seen below.
+            _ => {}
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Call(c) = expr {
+            self.call(c);
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// The name an attribute / call / subscript chain starts from.
+fn chain_root(mut e: &Expr) -> Option<&Expr> {
+    loop {
+        e = match e {
+            Expr::Attribute(a) => &a.value,
+            Expr::Call(c) => &c.func,
+            Expr::Subscript(s) => &s.value,
+            Expr::Name(_) => return Some(e),
+            _ => return None,
+        };
+    }
+}
+
+/// What calling `method` on a session (or an object) does to it.
+fn method_effect(method: &str, call: &ExprCall) -> Effects {
+    match method {
+        "commit" => COMMIT,
+        "rollback" => ROLLBACK,
+        "close" | "invalidate" => CLOSE,
+        // A `begin()` block commits at its end, or rolls back.
+        "begin" => COMMIT | ROLLBACK,
+        "execute" => {
+            if call
+                .arguments
+                .args
+                .first()
+                .is_some_and(crate::rules::usage::is_select)
+            {
+                0
+            } else {
+                WRITE
+            }
+        }
+        m if crate::rules::usage::only_reads(m) => 0,
+        _ => WRITE,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The project's summaries: resolved and iterated to a fixed point.
+
+/// What a call does, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct CallEffect {
+    /// Each function the call may be: parameters and their effects.
+    reached: Vec<Reached>,
+    /// The callee (or one it calls) opens its own session.
+    pub opens: bool,
+    /// Not a function of the project (a library, a parameter): may do anything to what
+    /// it receives.
+    pub external: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Reached {
+    qualified: String,
+    /// Parameters before the first argument (a bound method's receiver).
+    skip: usize,
+    params: Vec<String>,
+    positional: usize,
+    effects: Vec<Effects>,
+}
+
+impl CallEffect {
+    /// Effects on the argument in `slot`; a slot no parameter takes (`*args`,
+    /// `**kwargs`) may see anything.
+    pub fn on(&self, slot: &Slot) -> Effects {
+        if self.external {
+            return UNKNOWN;
+        }
+        self.reached.iter().fold(0, |acc, r| {
+            let k = match slot {
+                Slot::Pos(k) => Some(k + r.skip).filter(|&k| k < r.positional),
+                Slot::Kw(n) => r
+                    .params
+                    .iter()
+                    .skip(r.skip)
+                    .position(|p| p == n)
+                    .map(|k| k + r.skip),
+            };
+            acc | k.map_or(UNKNOWN, |k| r.effects[k])
+        })
+    }
+
+    /// The first function reached that has `bits` on `slot`: for reasons.
+    pub fn which(&self, slot: &Slot, bits: Effects) -> Option<&str> {
+        self.reached
+            .iter()
+            .find(|r| {
+                let one = CallEffect {
+                    reached: vec![(*r).clone()],
+                    ..Default::default()
+                };
+                one.on(slot) & bits != 0
+            })
+            .map(|r| r.qualified.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Function {
+    qualified: String,
+    is_method: bool,
+    params: Vec<String>,
+    positional: usize,
+    effects: Vec<Effects>,
+    opens: bool,
+}
+
+/// Which functions a call may reach.
+#[derive(Debug, Clone)]
+enum Targets {
+    Project(Vec<usize>),
+    External,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summaries {
+    functions: Vec<Function>,
+    by_qualified: HashMap<String, usize>,
+    by_method: HashMap<String, Vec<usize>>,
+}
+
+/// The project model the summaries resolve calls with.
+pub(crate) trait Resolver {
+    /// The callee written `dotted` in the file at `path`, resolved and re-exports followed.
+    fn resolve_site(&self, path: &Path, binding: &RootBinding, dotted: &str) -> Resolved;
+    /// The first segment is one of the tree's own packages.
+    fn is_ours(&self, qualified: &str) -> bool;
+    /// The call makes a session (a factory, a guard, `F.begin()`).
+    fn opens(&self, path: &Path, resolved: &Resolved, dotted: &str) -> bool;
+}
+
+/// Names that read their arguments and never change them.
+fn is_plain(callee: &str) -> bool {
+    matches!(
+        callee,
+        "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "len"
+            | "repr"
+            | "list"
+            | "dict"
+            | "tuple"
+            | "set"
+            | "sorted"
+            | "sum"
+            | "min"
+            | "max"
+            | "print"
+            | "isinstance"
+            | "id"
+            | "type"
+            | "hash"
+    ) || [
+        "logger.", "logging.", "log.", "LOGGER.", "_LOGGER.", "_logger.",
+    ]
+    .iter()
+    .any(|p| callee.starts_with(p))
+}
+
+impl Summaries {
+    pub(crate) fn build(
+        files: Vec<(PathBuf, Option<String>, Vec<LocalSummary>)>,
+        model: &dyn Resolver,
+    ) -> Summaries {
+        let mut me = Summaries::default();
+        let mut sites: Vec<(PathBuf, Option<String>, Vec<CallSite>, Vec<Effects>)> = vec![];
+        for (path, module, locals) in files {
+            for l in locals {
+                let owner = match &l.class {
+                    Some(c) => format!("{c}.{}", l.name),
+                    None => l.name.clone(),
+                };
+                let qualified = match &module {
+                    Some(m) => format!("{m}.{owner}"),
+                    None => owner,
+                };
+                let i = me.functions.len();
+                me.by_qualified.insert(qualified.clone(), i);
+                if l.class.is_some() {
+                    me.by_method.entry(l.name.clone()).or_default().push(i);
+                }
+                let is_method = l.class.is_some()
+                    && l.params.first().is_some_and(|p| p == "self" || p == "cls");
+                me.functions.push(Function {
+                    qualified,
+                    is_method,
+                    params: l.params,
+                    positional: l.positional,
+                    effects: l.direct.clone(),
+                    opens: false,
+                });
+                sites.push((path.clone(), l.class, l.calls, l.direct));
+            }
+        }
+        let resolved: Vec<Vec<(Targets, bool, Vec<(usize, Slot)>, bool)>> = sites
+            .iter()
+            .map(|(path, class, calls, _)| {
+                calls
+                    .iter()
+                    .map(|c| {
+                        let r = model.resolve_site(path, &c.binding, &c.callee);
+                        let opens = model.opens(path, &r, &c.callee);
+                        let targets = me.targets(&r, &c.callee, class.as_deref(), model);
+                        (targets, opens, c.flows.clone(), is_plain(&c.callee))
+                    })
+                    .collect()
+            })
+            .collect();
+        me.fixed_point(&sites, &resolved);
+        me
+    }
+
+    /// Rounds until nothing changes; a recursion adds nothing new after its first round.
+    fn fixed_point(
+        &mut self,
+        sites: &[(PathBuf, Option<String>, Vec<CallSite>, Vec<Effects>)],
+        resolved: &[Vec<(Targets, bool, Vec<(usize, Slot)>, bool)>],
+    ) {
+        for _round in 0..64 {
+            let mut changed = false;
+            for (i, calls) in resolved.iter().enumerate() {
+                let mut effects = sites[i].3.clone();
+                let mut opens = self.functions[i].opens;
+                for (targets, site_opens, flows, plain) in calls {
+                    let effect = self.effect_of(targets, *plain);
+                    opens |= *site_opens || effect.opens;
+                    for (p, slot) in flows {
+                        effects[*p] |= effect.on(slot);
+                    }
+                }
+                let f = &mut self.functions[i];
+                if f.effects != effects || f.opens != opens {
+                    f.effects = effects;
+                    f.opens = opens;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+        // Not settled (should not happen: the lattice is finite): trust nothing.
+        for f in &mut self.functions {
+            f.effects.iter_mut().for_each(|e| *e |= UNKNOWN);
+            f.opens = true;
+        }
+    }
+
+    fn targets(
+        &self,
+        resolved: &Resolved,
+        callee: &str,
+        class: Option<&str>,
+        model: &dyn Resolver,
+    ) -> Targets {
+        let method = last_segment(callee);
+        let by_name = || match self.by_method.get(method) {
+            Some(v) => Targets::Project(v.clone()),
+            None => Targets::External,
+        };
+        match resolved {
+            Resolved::Qualified(q) => {
+                if let Some(&i) = self.by_qualified.get(q) {
+                    return Targets::Project(vec![i]);
+                }
+                if let Some(&i) = self.by_qualified.get(&format!("{q}.__init__")) {
+                    return Targets::Project(vec![i]);
+                }
+                if model.is_ours(q) && callee.contains('.') {
+                    // `module.instance.method()`, `Class.method()` of ours.
+                    return by_name();
+                }
+                Targets::External
+            }
+            Resolved::SelfAttr(m) => {
+                let own = class.and_then(|c| {
+                    self.functions
+                        .iter()
+                        .position(|f| f.qualified.ends_with(&format!(".{c}.{m}")))
+                });
+                match own {
+                    Some(i) if callee.matches('.').count() == 1 => Targets::Project(vec![i]),
+                    _ => by_name(),
+                }
+            }
+            Resolved::Unbound(d) if d.contains('.') => by_name(),
+            Resolved::Unbound(_) => Targets::External,
+        }
+    }
+
+    /// The union of what the call's possible targets do.
+    fn effect_of(&self, targets: &Targets, plain: bool) -> CallEffect {
+        let ids = match targets {
+            Targets::External => {
+                return CallEffect {
+                    external: !plain,
+                    ..Default::default()
+                }
+            }
+            Targets::Project(ids) => ids,
+        };
+        let mut out = CallEffect::default();
+        for &i in ids {
+            let f = &self.functions[i];
+            out.opens |= f.opens;
+            out.reached.push(Reached {
+                qualified: f.qualified.clone(),
+                skip: usize::from(f.is_method),
+                params: f.params.clone(),
+                positional: f.positional,
+                effects: f.effects.clone(),
+            });
+        }
+        out
+    }
+
+    /// What the call `c` in the file at `path` does (pass 2).
+    pub(crate) fn call_effect(
+        &self,
+        c: &ExprCall,
+        imports: &FileImports,
+        path: &Path,
+        model: &dyn Resolver,
+    ) -> CallEffect {
+        let Some(callee) = dotted(&c.func) else {
+            return CallEffect {
+                external: true,
+                ..Default::default()
+            };
+        };
+        let r = model.resolve_site(path, &imports.root_binding(&callee), &callee);
+        let opens = model.opens(path, &r, &callee);
+        let targets = self.targets(&r, &callee, None, model);
+        let mut e = self.effect_of(&targets, is_plain(&callee));
+        e.opens |= opens;
+        e
+    }
+}
+
+/// The slot each argument of `c` lands in, with the argument.
+pub(crate) fn arguments(c: &ExprCall) -> impl Iterator<Item = (Slot, &Expr)> {
+    let pos = c
+        .arguments
+        .args
+        .iter()
+        .enumerate()
+        .map(|(k, a)| (Slot::Pos(k), a));
+    let kw = c
+        .arguments
+        .keywords
+        .iter()
+        .filter_map(|k| k.arg.as_ref().map(|n| (Slot::Kw(n.to_string()), &k.value)));
+    pos.chain(kw)
+}
