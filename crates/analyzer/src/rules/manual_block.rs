@@ -310,7 +310,7 @@ fn plan(
         || ending_call(ctx, &block_stmts, name, COMMIT).is_some();
     if review.is_empty() && guard.lifecycle.commits && !committed {
         if usage::is_read_only(ctx, &block_stmts, name, &taint) {
-            safe_notes.insert(0, "the block only reads (its calls too), so the guard's commit on exit writes nothing");
+            safe_notes.insert(0, "the block only reads (through its calls too), so the guard's commit on exit writes nothing");
         } else {
             review.push("guard commits where the original never committed".into());
         }
