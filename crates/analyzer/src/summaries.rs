@@ -145,9 +145,34 @@ impl BodyVisitor<'_> {
         if let Expr::Attribute(a) = &*c.func {
             // `session.query(X).filter(...).delete()`: the chain starts at the parameter.
             if let Some(i) = chain_root(&a.value).and_then(|r| self.param(r)) {
-                self.direct[i] |= method_effect(a.attr.as_str(), c);
+                let method = a.attr.as_str();
+                let effect = method_effect(method, c);
+                self.direct[i] |= effect;
+                if !crate::rules::usage::is_session_api(method) {
+                    // `repo.save(session)` on a parameter: a method of ours, maybe.
+                    self.record(c);
+                    return;
+                }
+                // `session.add(obj)`, `session.refresh(obj)`: the session's own API; what
+                // it receives is written with it, or only read.
+                for arg in c
+                    .arguments
+                    .args
+                    .iter()
+                    .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                {
+                    if let Some(j) = self.param(arg) {
+                        self.direct[j] |= effect & WRITE;
+                    }
+                }
+                return;
             }
         }
+        self.record(c);
+    }
+
+    /// The call and the parameters it receives, resolved later.
+    fn record(&mut self, c: &ExprCall) {
         let mut flows = vec![];
         for (k, arg) in c.arguments.args.iter().enumerate() {
             if let Some(i) = self.param(arg) {
@@ -564,4 +589,97 @@ pub(crate) fn arguments(c: &ExprCall) -> impl Iterator<Item = (Slot, &Expr)> {
         .iter()
         .filter_map(|k| k.arg.as_ref().map(|n| (Slot::Kw(n.to_string()), &k.value)));
     pos.chain(kw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One module `m`: names resolve to `m.<name>`; `repo.<x>` is ours; nothing opens
+    /// a session but `SessionLocal`.
+    struct OneModule;
+
+    impl Resolver for OneModule {
+        fn resolve_site(&self, _: &Path, binding: &RootBinding, dotted: &str) -> Resolved {
+            binding.resolve("m", false, dotted)
+        }
+        fn is_ours(&self, q: &str) -> bool {
+            q.starts_with("m.")
+        }
+        fn opens(&self, _: &Path, _: &Resolved, dotted: &str) -> bool {
+            dotted == "SessionLocal"
+        }
+    }
+
+    fn summaries(src: &str) -> Summaries {
+        let parsed = crate::parse_text(src).unwrap();
+        let body = &parsed.syntax().body;
+        let imports = FileImports::collect("m", false, body);
+        let locals = collect(body, &imports);
+        Summaries::build(
+            vec![(PathBuf::from("m.py"), Some("m".into()), locals)],
+            &OneModule,
+        )
+    }
+
+    fn effects(s: &Summaries, q: &str) -> Vec<Effects> {
+        s.functions[s.by_qualified[q]].effects.clone()
+    }
+
+    #[test]
+    fn commit_two_calls_down_reaches_the_caller() {
+        let s = summaries(
+            "def save(s, x):\n    s.add(x)\n    s.commit()\n\
+             def mid(session, x):\n    save(session, x)\n\
+             def top(db):\n    mid(db, 1)\n",
+        );
+        assert_eq!(effects(&s, "m.save")[0], WRITE | COMMIT);
+        assert_eq!(effects(&s, "m.top")[0], WRITE | COMMIT);
+        assert_eq!(
+            effects(&s, "m.save")[1],
+            WRITE,
+            "`x` is added: written with the session"
+        );
+    }
+
+    #[test]
+    fn reads_stay_reads_and_chained_deletes_write() {
+        let s = summaries(
+            "def names(s):\n    return [r.name for r in s.query(T).filter(T.x == 1).all()]\n\
+             def purge(s):\n    s.query(T).filter(T.x == 1).delete()\n",
+        );
+        assert_eq!(effects(&s, "m.names")[0], 0);
+        assert_eq!(effects(&s, "m.purge")[0], WRITE);
+    }
+
+    #[test]
+    fn recursion_settles_and_unknown_callees_are_unknown() {
+        let s = summaries(
+            "def a(s, n):\n    if n:\n        b(s, n - 1)\n\
+             def b(s, n):\n    a(s, n)\n    s.rollback()\n\
+             def c(s, cb):\n    cb(s)\n",
+        );
+        assert_eq!(effects(&s, "m.a")[0], ROLLBACK);
+        assert_eq!(
+            effects(&s, "m.c")[0],
+            UNKNOWN,
+            "a callable parameter may do anything"
+        );
+    }
+
+    #[test]
+    fn methods_skip_the_receiver_and_opening_propagates() {
+        let s = summaries(
+            "class Repo:\n    def save(self, s):\n        s.commit()\n    \
+             def refresh_cache(self):\n        x = SessionLocal()\n\
+             def use(obj, s):\n    obj.save(s)\n    obj.refresh_cache()\n",
+        );
+        assert_eq!(
+            effects(&s, "m.use")[1],
+            COMMIT,
+            "by method name on an unknown object"
+        );
+        assert!(s.functions[s.by_qualified["m.use"]].opens);
+        assert!(!s.functions[s.by_qualified["m.Repo.save"]].opens);
+    }
 }

@@ -459,6 +459,34 @@ pub(crate) fn only_reads(method: &str) -> bool {
     READS.contains(&method) || SESSION_READS.contains(&method)
 }
 
+/// A method of SQLAlchemy's session API (or of its results).
+pub(crate) fn is_session_api(method: &str) -> bool {
+    only_reads(method)
+        || matches!(
+            method,
+            "add"
+                | "add_all"
+                | "merge"
+                | "delete"
+                | "flush"
+                | "commit"
+                | "rollback"
+                | "close"
+                | "begin"
+                | "begin_nested"
+                | "bulk_save_objects"
+                | "bulk_insert_mappings"
+                | "bulk_update_mappings"
+                | "execute"
+                | "expunge"
+                | "expunge_all"
+                | "connection"
+                | "invalidate"
+                | "update"
+                | "insert"
+        )
+}
+
 /// Methods that write, whoever they are called on.
 const WRITES: &[&str] = &[
     "add",
