@@ -961,7 +961,7 @@ impl ProjectIndex {
         c: &ruff_python_ast::ExprCall,
         imports: &FileImports,
         path: &Path,
-    ) -> crate::summaries::CallEffect {
+    ) -> crate::summaries::CallEffect<'_> {
         self.summaries.call_effect(c, imports, path, self)
     }
 
@@ -1328,6 +1328,13 @@ impl crate::summaries::Resolver for ProjectIndex {
     fn is_ours(&self, qualified: &str) -> bool {
         self.tree_roots
             .contains(qualified.split('.').next().unwrap_or_default())
+    }
+
+    fn may_open(&self, last: &str) -> bool {
+        matches!(last, "begin" | "Session" | "AsyncSession")
+            || self.factories.iter().any(|(f, _)| f.name == last)
+            || self.factory_fns.iter().any(|(d, _)| d.name == last)
+            || self.guards.iter().any(|g| g.def.name == last)
     }
 
     fn opens(&self, path: &Path, resolved: &Resolved, dotted: &str) -> bool {

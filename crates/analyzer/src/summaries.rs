@@ -29,6 +29,10 @@ pub const UNKNOWN: Effects = 16;
 /// Ends or may end its transaction.
 pub const ENDS: Effects = COMMIT | ROLLBACK | CLOSE;
 
+/// Above this many project methods of one name, a call by that name on an object of
+/// unknown type is treated as unknown rather than as all of them.
+const MAX_SAME_NAME: usize = 32;
+
 /// Where an argument lands in the callee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
@@ -273,11 +277,10 @@ fn method_effect(method: &str, call: &ExprCall) -> Effects {
 // ---------------------------------------------------------------------------------------
 // The project's summaries: resolved and iterated to a fixed point.
 
-/// What a call does, resolved.
+/// What a call does, resolved: the functions it may be, borrowed from the summaries.
 #[derive(Debug, Clone, Default)]
-pub struct CallEffect {
-    /// Each function the call may be: parameters and their effects.
-    reached: Vec<Reached>,
+pub struct CallEffect<'s> {
+    reached: Vec<&'s Function>,
     /// The callee (or one it calls) opens its own session.
     pub opens: bool,
     /// Not a function of the project (a library, a parameter): may do anything to what
@@ -285,49 +288,40 @@ pub struct CallEffect {
     pub external: bool,
 }
 
-#[derive(Debug, Clone)]
-struct Reached {
-    qualified: String,
-    /// Parameters before the first argument (a bound method's receiver).
-    skip: usize,
-    params: Vec<String>,
-    positional: usize,
-    effects: Vec<Effects>,
+impl Function {
+    /// Effects on the argument in `slot` of a call of this function; a slot no
+    /// parameter takes (`*args`, `**kwargs`) may see anything.
+    fn on(&self, slot: &Slot) -> Effects {
+        // A bound method's first parameter is the receiver.
+        let skip = usize::from(self.is_method);
+        let k = match slot {
+            Slot::Pos(k) => Some(k + skip).filter(|&k| k < self.positional),
+            Slot::Kw(n) => self
+                .params
+                .iter()
+                .skip(skip)
+                .position(|p| p == n)
+                .map(|k| k + skip),
+        };
+        k.map_or(UNKNOWN, |k| self.effects[k])
+    }
 }
 
-impl CallEffect {
-    /// Effects on the argument in `slot`; a slot no parameter takes (`*args`,
-    /// `**kwargs`) may see anything.
+impl CallEffect<'_> {
+    /// Effects on the argument in `slot`, over every function the call may be.
     pub fn on(&self, slot: &Slot) -> Effects {
         if self.external {
             return UNKNOWN;
         }
-        self.reached.iter().fold(0, |acc, r| {
-            let k = match slot {
-                Slot::Pos(k) => Some(k + r.skip).filter(|&k| k < r.positional),
-                Slot::Kw(n) => r
-                    .params
-                    .iter()
-                    .skip(r.skip)
-                    .position(|p| p == n)
-                    .map(|k| k + r.skip),
-            };
-            acc | k.map_or(UNKNOWN, |k| r.effects[k])
-        })
+        self.reached.iter().fold(0, |acc, f| acc | f.on(slot))
     }
 
     /// The first function reached that has `bits` on `slot`: for reasons.
     pub fn which(&self, slot: &Slot, bits: Effects) -> Option<&str> {
         self.reached
             .iter()
-            .find(|r| {
-                let one = CallEffect {
-                    reached: vec![(*r).clone()],
-                    ..Default::default()
-                };
-                one.on(slot) & bits != 0
-            })
-            .map(|r| r.qualified.as_str())
+            .find(|f| f.on(slot) & bits != 0)
+            .map(|f| f.qualified.as_str())
     }
 }
 
@@ -361,6 +355,8 @@ pub(crate) trait Resolver {
     fn resolve_site(&self, path: &Path, binding: &RootBinding, dotted: &str) -> Resolved;
     /// The first segment is one of the tree's own packages.
     fn is_ours(&self, qualified: &str) -> bool;
+    /// Cheap test before `opens`: a callee ending in `last` can make a session.
+    fn may_open(&self, last: &str) -> bool;
     /// The call makes a session (a factory, a guard, `F.begin()`).
     fn opens(&self, path: &Path, resolved: &Resolved, dotted: &str) -> bool;
 }
@@ -427,17 +423,35 @@ impl Summaries {
                     effects: l.direct.clone(),
                     opens: false,
                 });
-                sites.push((path.clone(), l.class, l.calls, l.direct));
+                let class = l.class.map(|c| match &module {
+                    Some(m) => format!("{m}.{c}"),
+                    None => c,
+                });
+                sites.push((path.clone(), class, l.calls, l.direct));
             }
         }
+        // Only calls that pass a parameter, name a function of the project or may open a
+        // session can change a summary: the rest are not resolved at all.
+        let project_names: std::collections::HashSet<&str> = me
+            .functions
+            .iter()
+            .map(|f| last_segment(&f.qualified))
+            .collect();
+        let project_names: std::collections::HashSet<String> =
+            project_names.into_iter().map(str::to_string).collect();
         let resolved: Vec<Vec<(Targets, bool, Vec<(usize, Slot)>, bool)>> = sites
             .iter()
             .map(|(path, class, calls, _)| {
                 calls
                     .iter()
+                    .filter(|c| {
+                        let last = last_segment(&c.callee);
+                        !c.flows.is_empty() || project_names.contains(last) || model.may_open(last)
+                    })
                     .map(|c| {
                         let r = model.resolve_site(path, &c.binding, &c.callee);
-                        let opens = model.opens(path, &r, &c.callee);
+                        let opens = model.may_open(last_segment(&c.callee))
+                            && model.opens(path, &r, &c.callee);
                         let targets = me.targets(&r, &c.callee, class.as_deref(), model);
                         (targets, opens, c.flows.clone(), is_plain(&c.callee))
                     })
@@ -460,10 +474,22 @@ impl Summaries {
                 let mut effects = sites[i].3.clone();
                 let mut opens = self.functions[i].opens;
                 for (targets, site_opens, flows, plain) in calls {
-                    let effect = self.effect_of(targets, *plain);
-                    opens |= *site_opens || effect.opens;
-                    for (p, slot) in flows {
-                        effects[*p] |= effect.on(slot);
+                    opens |= *site_opens;
+                    match targets {
+                        Targets::External => {
+                            if !*plain {
+                                flows.iter().for_each(|(p, _)| effects[*p] |= UNKNOWN);
+                            }
+                        }
+                        Targets::Project(ids) => {
+                            for &t in ids {
+                                let callee = &self.functions[t];
+                                opens |= callee.opens;
+                                for (p, slot) in flows {
+                                    effects[*p] |= callee.on(slot);
+                                }
+                            }
+                        }
                     }
                 }
                 let f = &mut self.functions[i];
@@ -492,9 +518,10 @@ impl Summaries {
         model: &dyn Resolver,
     ) -> Targets {
         let method = last_segment(callee);
+        // A name shared by very many methods (`get`, `update`) tells nothing: unknown.
         let by_name = || match self.by_method.get(method) {
-            Some(v) => Targets::Project(v.clone()),
-            None => Targets::External,
+            Some(v) if v.len() <= MAX_SAME_NAME => Targets::Project(v.clone()),
+            _ => Targets::External,
         };
         match resolved {
             Resolved::Qualified(q) => {
@@ -511,11 +538,7 @@ impl Summaries {
                 Targets::External
             }
             Resolved::SelfAttr(m) => {
-                let own = class.and_then(|c| {
-                    self.functions
-                        .iter()
-                        .position(|f| f.qualified.ends_with(&format!(".{c}.{m}")))
-                });
+                let own = class.and_then(|c| self.by_qualified.get(&format!("{c}.{m}")).copied());
                 match own {
                     Some(i) if callee.matches('.').count() == 1 => Targets::Project(vec![i]),
                     _ => by_name(),
@@ -527,29 +550,21 @@ impl Summaries {
     }
 
     /// The union of what the call's possible targets do.
-    fn effect_of(&self, targets: &Targets, plain: bool) -> CallEffect {
-        let ids = match targets {
-            Targets::External => {
-                return CallEffect {
-                    external: !plain,
-                    ..Default::default()
+    fn effect_of(&self, targets: &Targets, plain: bool) -> CallEffect<'_> {
+        match targets {
+            Targets::External => CallEffect {
+                external: !plain,
+                ..Default::default()
+            },
+            Targets::Project(ids) => {
+                let reached: Vec<&Function> = ids.iter().map(|&i| &self.functions[i]).collect();
+                CallEffect {
+                    opens: reached.iter().any(|f| f.opens),
+                    reached,
+                    external: false,
                 }
             }
-            Targets::Project(ids) => ids,
-        };
-        let mut out = CallEffect::default();
-        for &i in ids {
-            let f = &self.functions[i];
-            out.opens |= f.opens;
-            out.reached.push(Reached {
-                qualified: f.qualified.clone(),
-                skip: usize::from(f.is_method),
-                params: f.params.clone(),
-                positional: f.positional,
-                effects: f.effects.clone(),
-            });
         }
-        out
     }
 
     /// What the call `c` in the file at `path` does (pass 2).
@@ -559,7 +574,7 @@ impl Summaries {
         imports: &FileImports,
         path: &Path,
         model: &dyn Resolver,
-    ) -> CallEffect {
+    ) -> CallEffect<'_> {
         let Some(callee) = dotted(&c.func) else {
             return CallEffect {
                 external: true,
@@ -567,7 +582,7 @@ impl Summaries {
             };
         };
         let r = model.resolve_site(path, &imports.root_binding(&callee), &callee);
-        let opens = model.opens(path, &r, &callee);
+        let opens = model.may_open(last_segment(&callee)) && model.opens(path, &r, &callee);
         let targets = self.targets(&r, &callee, None, model);
         let mut e = self.effect_of(&targets, is_plain(&callee));
         e.opens |= opens;
@@ -605,6 +620,9 @@ mod tests {
         }
         fn is_ours(&self, q: &str) -> bool {
             q.starts_with("m.")
+        }
+        fn may_open(&self, last: &str) -> bool {
+            last == "SessionLocal"
         }
         fn opens(&self, _: &Path, _: &Resolved, dotted: &str) -> bool {
             dotted == "SessionLocal"

@@ -878,6 +878,11 @@ fn ending_call(
             }
             if let Expr::Call(c) = expr {
                 let ctx = self.ctx;
+                let passes_it = crate::summaries::arguments(c)
+                    .any(|(_, a)| matches!(a, Expr::Name(n) if n.id.as_str() == self.name));
+                if !passes_it {
+                    return walk_expr(self, expr);
+                }
                 let effect = ctx.index.call_effect(c, &ctx.imports, &ctx.file.path);
                 for (slot, arg) in crate::summaries::arguments(c) {
                     let passes = matches!(arg, Expr::Name(n) if n.id.as_str() == self.name);
