@@ -11,7 +11,6 @@ pub mod index;
 pub mod modules;
 pub mod registry;
 pub mod source;
-pub mod sqla_version;
 
 mod analyze;
 mod facts;
