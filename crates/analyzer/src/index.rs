@@ -1345,7 +1345,6 @@ impl crate::summaries::Resolver for ProjectIndex {
         });
         // `F.begin()` on a factory.
         let begin = last == "begin"
-            && dotted.matches('.').count() >= 1
             && self.factories.iter().any(|(f, _)| {
                 f.has_begin && dotted.rsplit('.').nth(1).is_some_and(|n| n == f.name)
             });

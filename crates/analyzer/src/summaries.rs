@@ -331,8 +331,22 @@ struct Function {
     is_method: bool,
     params: Vec<String>,
     positional: usize,
+    /// Its own effects, before the calls are followed.
+    direct: Vec<Effects>,
     effects: Vec<Effects>,
     opens: bool,
+}
+
+/// A call site of a function body, resolved once before the fixed point.
+#[derive(Debug, Clone)]
+struct ResolvedCall {
+    targets: Targets,
+    /// The call itself makes a session.
+    opens: bool,
+    /// `(parameter index, where it lands)`.
+    flows: Vec<(usize, Slot)>,
+    /// A builtin or a logger: reads what it receives.
+    plain: bool,
 }
 
 /// Which functions a call may reach.
@@ -361,8 +375,8 @@ pub(crate) trait Resolver {
     fn opens(&self, path: &Path, resolved: &Resolved, dotted: &str) -> bool;
 }
 
-/// Names that read their arguments and never change them.
-fn is_plain(callee: &str) -> bool {
+/// Builtins and loggers: they read their arguments and never change them.
+pub(crate) fn is_plain(callee: &str) -> bool {
     matches!(
         callee,
         "str"
@@ -397,7 +411,7 @@ impl Summaries {
         model: &dyn Resolver,
     ) -> Summaries {
         let mut me = Summaries::default();
-        let mut sites: Vec<(PathBuf, Option<String>, Vec<CallSite>, Vec<Effects>)> = vec![];
+        let mut sites: Vec<(PathBuf, Option<String>, Vec<CallSite>)> = vec![];
         for (path, module, locals) in files {
             for l in locals {
                 let owner = match &l.class {
@@ -421,13 +435,14 @@ impl Summaries {
                     params: l.params,
                     positional: l.positional,
                     effects: l.direct.clone(),
+                    direct: l.direct,
                     opens: false,
                 });
                 let class = l.class.map(|c| match &module {
                     Some(m) => format!("{m}.{c}"),
                     None => c,
                 });
-                sites.push((path.clone(), class, l.calls, l.direct));
+                sites.push((path.clone(), class, l.calls));
             }
         }
         // Only calls that pass a parameter, name a function of the project or may open a
@@ -437,55 +452,52 @@ impl Summaries {
             .iter()
             .map(|f| last_segment(&f.qualified))
             .collect();
-        let project_names: std::collections::HashSet<String> =
-            project_names.into_iter().map(str::to_string).collect();
-        let resolved: Vec<Vec<(Targets, bool, Vec<(usize, Slot)>, bool)>> = sites
-            .iter()
-            .map(|(path, class, calls, _)| {
+        let resolved: Vec<Vec<ResolvedCall>> = sites
+            .into_iter()
+            .map(|(path, class, calls)| {
                 calls
-                    .iter()
+                    .into_iter()
                     .filter(|c| {
                         let last = last_segment(&c.callee);
                         !c.flows.is_empty() || project_names.contains(last) || model.may_open(last)
                     })
                     .map(|c| {
-                        let r = model.resolve_site(path, &c.binding, &c.callee);
-                        let opens = model.may_open(last_segment(&c.callee))
-                            && model.opens(path, &r, &c.callee);
-                        let targets = me.targets(&r, &c.callee, class.as_deref(), model);
-                        (targets, opens, c.flows.clone(), is_plain(&c.callee))
+                        let r = model.resolve_site(&path, &c.binding, &c.callee);
+                        ResolvedCall {
+                            opens: model.may_open(last_segment(&c.callee))
+                                && model.opens(&path, &r, &c.callee),
+                            targets: me.targets(&r, &c.callee, class.as_deref(), model),
+                            plain: is_plain(&c.callee),
+                            flows: c.flows,
+                        }
                     })
                     .collect()
             })
             .collect();
-        me.fixed_point(&sites, &resolved);
+        me.fixed_point(&resolved);
         me
     }
 
     /// Rounds until nothing changes; a recursion adds nothing new after its first round.
-    fn fixed_point(
-        &mut self,
-        sites: &[(PathBuf, Option<String>, Vec<CallSite>, Vec<Effects>)],
-        resolved: &[Vec<(Targets, bool, Vec<(usize, Slot)>, bool)>],
-    ) {
+    fn fixed_point(&mut self, resolved: &[Vec<ResolvedCall>]) {
         for _round in 0..64 {
             let mut changed = false;
             for (i, calls) in resolved.iter().enumerate() {
-                let mut effects = sites[i].3.clone();
+                let mut effects = self.functions[i].direct.clone();
                 let mut opens = self.functions[i].opens;
-                for (targets, site_opens, flows, plain) in calls {
-                    opens |= *site_opens;
-                    match targets {
+                for call in calls {
+                    opens |= call.opens;
+                    match &call.targets {
                         Targets::External => {
-                            if !*plain {
-                                flows.iter().for_each(|(p, _)| effects[*p] |= UNKNOWN);
+                            if !call.plain {
+                                call.flows.iter().for_each(|(p, _)| effects[*p] |= UNKNOWN);
                             }
                         }
                         Targets::Project(ids) => {
                             for &t in ids {
                                 let callee = &self.functions[t];
                                 opens |= callee.opens;
-                                for (p, slot) in flows {
+                                for (p, slot) in &call.flows {
                                     effects[*p] |= callee.on(slot);
                                 }
                             }

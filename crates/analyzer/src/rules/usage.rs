@@ -586,24 +586,7 @@ pub(crate) fn is_read_only(ctx: &super::Ctx, stmts: &[Stmt], session: &str, tain
                     .any(
                         |arg| matches!(arg, Expr::Name(n) if self.watched.contains(&n.id.as_str())),
                     );
-                let plain = dotted(&c.func).is_some_and(|d| {
-                    matches!(
-                        d.as_str(),
-                        "str"
-                            | "int"
-                            | "float"
-                            | "bool"
-                            | "len"
-                            | "repr"
-                            | "list"
-                            | "dict"
-                            | "sorted"
-                            | "sum"
-                            | "print"
-                    ) || d.starts_with("logger.")
-                        || d.starts_with("logging.")
-                        || d.starts_with("log.")
-                });
+                let plain = dotted(&c.func).is_some_and(|d| crate::summaries::is_plain(&d));
                 if passes_watched && !plain && !only_reads_through(self.ctx, &self.watched, c) {
                     self.ok = false;
                     return;
