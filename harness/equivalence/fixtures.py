@@ -29,6 +29,15 @@ SEEDS = {
         {"id": 1, "name": "alice"},
         {"id": 2, "name": "bob"},
     ],
+    # testdata/cases/sqla13_requirements_pin_guard_rewritten, sqla14_pyproject_begin_forms
+    "notes": [
+        {"id": 1, "name": "todo"},
+        {"id": 2, "name": "done"},
+    ],
+    "tags": [
+        {"id": 1, "name": "red"},
+        {"id": 2, "name": "blue"},
+    ],
     # testdata/cases/config_names_guard
     "restaurants": [
         {"id": 1, "name": "Chez Nous", "city": "Paris"},
@@ -78,6 +87,8 @@ EXISTING_NAMES = {
     "cases/no_guard_in_tree": ["alpha", "beta"],
     "cases/config_names_guard": ["Chez Nous", "Da Mario"],
     "cases/guard_made_by_contextmanager_call": ["alice", "bob"],
+    "cases/sqla13_requirements_pin_guard_rewritten": ["todo", "done"],
+    "cases/sqla14_pyproject_begin_forms": ["red", "blue"],
     "cases/": ["widget", "gadget"],
     "example/": ["Tools", "Workshop"],
 }

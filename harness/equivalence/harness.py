@@ -59,11 +59,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 fixtures = None  # fixtures.py, imported by main() once bytecode goes to the work dir
 
 import sqlalchemy  # noqa: E402
-import sqlalchemy.ext.asyncio  # noqa: E402
+
+try:
+    import sqlalchemy.ext.asyncio  # noqa: E402
+except ImportError:  # SQLAlchemy 1.3: no asyncio, and only the cases written for it run here
+    pass
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy import inspect as sa_inspect  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlalchemy.orm import Session, SessionTransaction  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy.orm.session import SessionTransaction  # noqa: E402  (1.3 has it only here)
 from sqlalchemy.pool import Pool, StaticPool  # noqa: E402
 
 LOCK_TIMEOUT = 1.0  # seconds SQLite waits for a lock (the default 5 s would only slow a deadlock)
@@ -234,8 +239,9 @@ def install_instrumentation():
         if conn.info.pop(WROTE, False) and REC.active:
             REC.db_rollbacks += 1
 
+    # SQLAlchemy 2.0 adds `reset_state` to the two arguments of 1.3 and 1.4.
     @event.listens_for(Pool, "reset")
-    def on_reset(dbapi_connection, record, reset_state):
+    def on_reset(dbapi_connection, record, *reset_state):
         if record.info.pop(WROTE, False) and REC.active:
             REC.db_rollbacks += 1
 
@@ -260,7 +266,8 @@ class Run:
 
 
 _create_engine = sqlalchemy.create_engine
-_create_async_engine = sqlalchemy.ext.asyncio.create_async_engine
+ASYNCIO = getattr(getattr(sqlalchemy, "ext", None), "asyncio", None)
+_create_async_engine = ASYNCIO.create_async_engine if ASYNCIO else None
 
 
 def _redirect(url, kwargs, driver):
@@ -290,7 +297,8 @@ def create_async_engine(url, **kwargs):
 
 
 sqlalchemy.create_engine = create_engine
-sqlalchemy.ext.asyncio.create_async_engine = create_async_engine
+if ASYNCIO:
+    ASYNCIO.create_async_engine = create_async_engine
 
 
 # ---------------------------------------------------------------------------------------

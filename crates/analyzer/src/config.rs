@@ -40,6 +40,9 @@ pub struct Config {
     /// `per-file-ignores = { "tests/**" = ["SES002"], "legacy.py" = ["ALL"] }`.
     #[serde(default)]
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// The lowest SQLAlchemy version the code must run on (`"1.3"`), instead of what the
+    /// project's requirements declare: forms missing from it are not written.
+    pub sqlalchemy_version: Option<String>,
 }
 
 /// One thing a guard does around its body, as `guard-lifecycle` names it.
@@ -216,6 +219,19 @@ impl LoadedConfig {
                 }
             }
         }
+        if let Some(v) = &config.sqlalchemy_version {
+            let parts: Vec<&str> = v.split('.').collect();
+            let numeric = parts.len() <= 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if !numeric {
+                return Err(bad(
+                    "sqlalchemy-version",
+                    format!("`{v}` is not a version like \"1.3\" or \"1.4.54\""),
+                ));
+            }
+        }
         let exclude = if config.exclude.is_empty() {
             None
         } else {
@@ -355,6 +371,21 @@ mod tests {
         );
         let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("per-file-ignores"), "{err}");
+    }
+
+    #[test]
+    fn sqlalchemy_version_must_be_a_version() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "codemod.toml", "sqlalchemy-version = \"1.3\"\n");
+        let cfg = LoadedConfig::discover(dir.path()).unwrap();
+        assert_eq!(cfg.config.sqlalchemy_version.as_deref(), Some("1.3"));
+        write(
+            dir.path(),
+            "codemod.toml",
+            "sqlalchemy-version = \">=1.3\"\n",
+        );
+        let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("`sqlalchemy-version`"), "{err}");
     }
 
     #[test]

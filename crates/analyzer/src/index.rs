@@ -208,6 +208,9 @@ pub struct ProjectIndex {
     pub(crate) block_needles: Option<aho_corasick::AhoCorasick>,
     /// What each function of the tree does with a session it receives.
     pub(crate) summaries: crate::summaries::Summaries,
+    /// The SQLAlchemy versions the project allows: SQLAlchemy's own guard forms are
+    /// written only where every one of them has the form.
+    pub(crate) sqla: crate::sqla_version::SqlaVersions,
 }
 
 impl Serialize for Import {
@@ -434,6 +437,7 @@ impl ProjectIndex {
         factory_fns.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
         guard_defs.extend(factory_class_guards(&factories, &guard_defs));
         guard_defs.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        let sqla = crate::sqla_version::SqlaVersions::detect(root, &config);
 
         let mut index = ProjectIndex {
             config,
@@ -451,12 +455,16 @@ impl ProjectIndex {
             block_needles: None,
             modules,
             summaries: Default::default(),
+            sqla,
         };
         // Guards created from something that is no session factory are not guards.
         guard_defs.retain(|(g, _)| index.is_session_creator(&g.created_by));
         index.guards = crate::registry::resolve_guards(guard_defs, &uses, &index.modules);
         index.report = index.choose_guards();
         index.summaries = crate::summaries::Summaries::build(local_summaries, &index);
+        if !index.factories.is_empty() || !index.generators.is_empty() {
+            index.report.notes.extend(index.sqla.note());
+        }
         index.block_needles = aho_corasick::AhoCorasick::new(index.block_needle_list()).ok();
         index
     }
@@ -999,13 +1007,14 @@ impl ProjectIndex {
             ));
         };
         if chosen.source == GuardSource::SqlalchemyBegin {
-            return sqlalchemy_guard(factory, text, None).ok_or_else(|| {
+            let guard = sqlalchemy_guard(factory, text, None).ok_or_else(|| {
                 format!(
                     "no {flavour}guard in the tree and `{}` is no sessionmaker: add a guard \
                      (`codemod guard --suggest`) or set [tool.codemod] guard",
                     factory.callee
                 )
-            });
+            })?;
+            return self.in_project_sqlalchemy(guard);
         }
         // The codebase's guard makes sessions from its own factory: a block on another
         // factory (another engine, a migration's connection) keeps its own, through
@@ -1017,13 +1026,15 @@ impl ProjectIndex {
                      `{guard_factory}`, this block from `{}`",
                     chosen.expr, factory.maker
                 );
-                return sqlalchemy_guard(factory, text, Some(note.clone())).ok_or_else(|| {
-                    format!(
-                        "`{}` makes sessions from `{guard_factory}`, this block from `{}`; \
-                         set [tool.codemod] guard if they are the same",
-                        chosen.expr, factory.maker
-                    )
-                });
+                let guard =
+                    sqlalchemy_guard(factory, text, Some(note.clone())).ok_or_else(|| {
+                        format!(
+                            "`{}` makes sessions from `{guard_factory}`, this block from `{}`; \
+                             set [tool.codemod] guard if they are the same",
+                            chosen.expr, factory.maker
+                        )
+                    })?;
+                return self.in_project_sqlalchemy(guard);
             }
         }
         Ok(BlockGuard {
@@ -1034,6 +1045,41 @@ impl ProjectIndex {
             begin_on_session: false,
             note: None,
         })
+    }
+
+    /// The codebase's guard makes sessions from another factory than `factory`: a block on
+    /// it keeps SQLAlchemy's guard (see `guard_for`).
+    pub(crate) fn guard_makes_other_sessions(&self, factory: &FactoryMatch) -> bool {
+        let chosen = if factory.is_async {
+            &self.report.r#async
+        } else {
+            &self.report.sync
+        };
+        chosen
+            .as_ref()
+            .filter(|c| c.source != GuardSource::SqlalchemyBegin)
+            .and_then(|c| c.factory.as_deref())
+            .is_some_and(|g| !self.same_maker(g, &factory.maker))
+    }
+
+    /// SQLAlchemy's own guard, if every SQLAlchemy version the project allows has its form:
+    /// `Session` (or a sessionmaker's session) as a context manager and `F.begin()` are
+    /// 1.4. (`F.begin()` of an `async_sessionmaker` exists wherever the 2.0 factory does;
+    /// no rewrite writes `async_sessionmaker` itself.)
+    fn in_project_sqlalchemy(&self, guard: BlockGuard) -> Result<BlockGuard, String> {
+        let form = if guard.begin_on_session {
+            format!("`{}` as a context manager with `.begin()`", guard.expr)
+        } else {
+            format!("`{}`", guard.expr)
+        };
+        self.sqla
+            .check(&form, crate::sqla_version::Version::V1_4)
+            .map(|()| guard)
+    }
+
+    /// The SQLAlchemy versions the project allows.
+    pub fn sqlalchemy_versions(&self) -> &crate::sqla_version::SqlaVersions {
+        &self.sqla
     }
 
     /// The import a file needs for the chosen guard: none in its own module or when the file

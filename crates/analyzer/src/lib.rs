@@ -11,6 +11,7 @@ pub mod index;
 pub mod modules;
 pub mod registry;
 pub mod source;
+pub mod sqla_version;
 
 mod analyze;
 mod facts;

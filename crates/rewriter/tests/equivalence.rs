@@ -6,8 +6,13 @@
 //! `testdata/equivalence/`, so a reason that stops matching what happens fails the test.
 //!
 //! Python: `CODEMOD_PYTHON`, else `.venv-test/bin/python` at the repository root, with
-//! `harness/requirements.txt` installed. Without one the test fails when `CI` is set and
-//! prints a loud skip otherwise.
+//! `harness/requirements.txt` installed (SQLAlchemy 2.0), and one venv per older pinned
+//! SQLAlchemy (`common::python::SQLALCHEMY_VENVS`: 1.3, 1.4). Each job runs under every
+//! pinned version its project allows (`ProjectIndex::sqlalchemy_versions`; a project that
+//! declares none is taken as 1.4+), so a form planned for a project is run on the oldest
+//! SQLAlchemy it must work with. The snapshot shows the newest version's run; every run
+//! is judged. Without a Python the test fails when `CI` is set and prints a loud skip
+//! otherwise.
 
 mod common;
 
@@ -16,8 +21,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use analyzer::sqla_version::{SqlaVersions, Version};
 use analyzer::{Safety, SourceFile};
-use common::python::find_python;
+use common::python::{find_python, find_python_for, SqlaVenv, SQLALCHEMY_VENVS};
 use common::{build_index, py_files, root};
 use rewriter::{plan_file, Selection};
 use serde_json::{json, Value};
@@ -178,6 +184,21 @@ struct Job {
     after: PathBuf,
     module: String,
     findings: Vec<Finding>,
+    /// The SQLAlchemy versions its project allows.
+    versions: SqlaVersions,
+}
+
+impl Job {
+    /// Whether the project allows the venv's SQLAlchemy.
+    fn runs_under(&self, venv: &SqlaVenv) -> bool {
+        let (a, b, c) = venv.version;
+        let v = Version(a, b, c);
+        v >= self.versions.minimum()
+            && self
+                .versions
+                .highest
+                .is_none_or(|(h, inclusive)| v < h || (inclusive && v == h))
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -212,6 +233,7 @@ fn plan_jobs(
     selection: Selection,
 ) -> Vec<Job> {
     let index = build_index(config_dir, files);
+    let versions = index.sqlalchemy_versions().clone();
     let mut jobs = vec![];
     for (target, rel) in targets {
         let file = SourceFile::read(target).unwrap();
@@ -258,6 +280,7 @@ fn plan_jobs(
             after: tree.join("after").join(sys_path),
             module,
             findings,
+            versions: versions.clone(),
         });
     }
     jobs
@@ -350,14 +373,14 @@ fn job_json(job: &Job) -> Value {
     })
 }
 
-fn run_harness(python: &Path, jobs: &[Job]) -> BTreeMap<String, Value> {
+fn run_harness(python: &Path, jobs: &[&Job]) -> BTreeMap<String, Value> {
     let script = root().join("harness/equivalence/harness.py");
     // Spread the jobs over the workers, heaviest first.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].findings.len()));
     let mut chunks: Vec<(usize, Vec<Value>)> = vec![(0, vec![]); WORKERS];
     for i in order {
-        let job = &jobs[i];
+        let job = jobs[i];
         let chunk = chunks.iter_mut().min_by_key(|c| c.0).unwrap();
         chunk.0 += job.findings.len();
         chunk.1.push(job_json(job));
@@ -623,6 +646,43 @@ fn snapshot(name: &str, content: &str) {
     });
 }
 
+/// The Python of each pinned SQLAlchemy (oldest first); `EQUIVALENCE_SQLA=1.4` keeps
+/// the versions whose label contains it. `None` after a loud skip when there is none
+/// outside CI; in CI, or with its variable set, a missing one fails.
+fn pythons() -> Option<Vec<(&'static SqlaVenv, PathBuf)>> {
+    let only = std::env::var("EQUIVALENCE_SQLA").ok();
+    let mut out = vec![];
+    for venv in SQLALCHEMY_VENVS {
+        if only
+            .as_ref()
+            .is_some_and(|o| !venv.label().contains(o.as_str()))
+        {
+            continue;
+        }
+        match find_python_for(venv) {
+            Ok(p) => out.push((venv, p)),
+            Err(why) if std::env::var_os("CI").is_some() => {
+                panic!("equivalence harness cannot run in CI: {why}")
+            }
+            Err(why) if std::env::var_os(venv.env).is_some() => {
+                panic!(
+                    "equivalence harness: {} is set but unusable: {why}",
+                    venv.env
+                )
+            }
+            Err(why) => {
+                eprintln!(
+                    "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+                     SKIPPED: the behaviour-equivalence harness did not run.\n{why}\n\
+                     !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+                );
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
 #[test]
 fn rewrites_behave_as_classified() {
     // EQUIVALENCE_KEEP=DIR keeps the trees and writes DIR/jobs.json, for debugging:
@@ -648,47 +708,59 @@ fn rewrites_behave_as_classified() {
         let text = serde_json::to_string_pretty(&json!({ "jobs": all })).unwrap();
         std::fs::write(base.join("jobs.json"), text).unwrap();
     }
-    let python = match find_python() {
-        Ok(p) => p,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("equivalence harness cannot run in CI: {why}")
-        }
-        Err(why) if std::env::var_os("CODEMOD_PYTHON").is_some() => {
-            panic!("equivalence harness: CODEMOD_PYTHON is set but unusable: {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-                 SKIPPED: the behaviour-equivalence harness did not run.\n{why}\n\
-                 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-            );
-            return;
-        }
+    let Some(venvs) = pythons() else {
+        return;
     };
     let findings: usize = jobs.iter().map(|j| j.findings.len()).sum();
     assert!(
         only.is_some() || findings >= 70,
         "expected at least 70 applied rewrites, found {findings}"
     );
-    let results = run_harness(&python, &jobs);
     let mut v = Verdicts::default();
-    let mut snapshots = vec![];
-    for job in &jobs {
-        let result = results
-            .get(&job.name)
-            .unwrap_or_else(|| panic!("no harness result for {}", job.name));
-        let body = judge(job, result, &mut v);
-        snapshots.push((job.name.replace('/', "__"), body));
+    // Newest first: the first run of a job is its snapshot.
+    let mut snapshots: BTreeMap<String, String> = BTreeMap::new();
+    for (venv, python) in venvs.iter().rev() {
+        let mine: Vec<&Job> = jobs.iter().filter(|j| j.runs_under(venv)).collect();
+        let started = std::time::Instant::now();
+        let results = run_harness(python, &mine);
+        let mut here = Verdicts::default();
+        for job in &mine {
+            let result = results
+                .get(&job.name)
+                .unwrap_or_else(|| panic!("no harness result for {}", job.name));
+            let body = judge(job, result, &mut here);
+            snapshots.entry(job.name.replace('/', "__")).or_insert(body);
+        }
+        eprintln!(
+            "equivalence under {}: {} jobs, {} functions ({} safe, {} review), {} scenarios, \
+             {} runs in {:.1} s; {} known not equivalent",
+            venv.label(),
+            mine.len(),
+            here.functions,
+            here.safe,
+            here.review,
+            here.scenarios,
+            here.runs,
+            started.elapsed().as_secs_f64(),
+            here.known.len()
+        );
+        let label = venv.label();
+        v.failures
+            .extend(here.failures.into_iter().map(|f| format!("[{label}] {f}")));
+        v.known
+            .extend(here.known.into_iter().map(|k| format!("[{label}] {k}")));
     }
-    eprintln!(
-        "equivalence: {} functions ({} safe, {} review), {} scenarios, {} runs; {} known not equivalent",
-        v.functions,
-        v.safe,
-        v.review,
-        v.scenarios,
-        v.runs,
-        v.known.len()
-    );
+    // Every job ran somewhere: a project whose range holds none of the pinned versions
+    // would go unchecked.
+    let all_versions = std::env::var_os("EQUIVALENCE_SQLA").is_none();
+    for job in jobs.iter().filter(|_| all_versions) {
+        if !venvs.iter().any(|(venv, _)| job.runs_under(venv)) {
+            v.failures.push(format!(
+                "{}: its project allows no pinned SQLAlchemy ({:?}), so it never ran",
+                job.name, job.versions
+            ));
+        }
+    }
     for k in &v.known {
         eprintln!("KNOWN NOT EQUIVALENT: {k}");
     }
@@ -700,7 +772,8 @@ fn rewrites_behave_as_classified() {
         v.failures.len(),
         v.failures.join("\n")
     );
-    if only.is_none() {
+    // Snapshots hold the newest version's run of every job: only a full run writes them.
+    if only.is_none() && std::env::var_os("EQUIVALENCE_SQLA").is_none() {
         for (name, body) in snapshots {
             snapshot(&name, &body);
         }
@@ -779,5 +852,96 @@ fn begin_block_findings_name_the_functions_that_raise() {
     assert_eq!(
         flagged,
         BTreeSet::from(["add_two".to_string(), "rename_or_note".to_string()])
+    );
+}
+
+/// A project pinned below SQLAlchemy 1.4 gets no `Session.begin()` / `Session(...)` with
+/// `.begin()`: its blocks stay manual with the reason. The proof that they must: the same
+/// tree planned as a 1.4 project (config `sqlalchemy-version = "1.4"`) gets those forms,
+/// and under SQLAlchemy 1.3 the rewritten functions fail where the originals run.
+#[test]
+fn forms_refused_below_1_4_fail_on_1_3() {
+    let venv = &SQLALCHEMY_VENVS[0];
+    assert_eq!(venv.version.0, 1, "the first pinned SQLAlchemy is 1.3");
+    let python = match find_python_for(venv) {
+        Ok(p) => p,
+        Err(why) if std::env::var_os("CI").is_some() => panic!("{why}"),
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let case = root().join("testdata/cases/sqla13_setup_py_keeps_manual");
+    let pages = Path::new("wiki/pages.py");
+    let plan_in = |dir: &Path| {
+        let files = py_files(dir);
+        let index = build_index(dir, &files);
+        let file = SourceFile::read(&dir.join(pages)).unwrap();
+        plan_file(file, &index, Selection::SafeAndReview).unwrap()
+    };
+    let kept = plan_in(&case);
+    assert_eq!(kept.findings.len(), 3);
+    for f in &kept.findings {
+        assert_eq!(f.safety, Safety::Manual, "{}", f.reason);
+        assert!(f.reason.contains("needs SQLAlchemy 1.4"), "{}", f.reason);
+    }
+    assert!(!kept.is_changed());
+    // The same tree told it runs on 1.4.
+    let work = tempfile::tempdir().unwrap();
+    let (before, after) = (work.path().join("before"), work.path().join("after"));
+    copy_tree(&case, &before);
+    copy_tree(&case, &after);
+    std::fs::write(after.join("codemod.toml"), "sqlalchemy-version = \"1.4\"\n").unwrap();
+    let planned = plan_in(&after);
+    assert_eq!(planned.findings.iter().filter(|f| f.applied).count(), 3);
+    assert!(planned
+        .rewritten
+        .contains("with Session.begin() as session:"));
+    assert!(planned.rewritten.contains("session.begin():"));
+    std::fs::write(after.join(pages), planned.new_bytes()).unwrap();
+    let script = "import json\n\
+        from wiki import pages\n\
+        out = []\n\
+        for name, args in [('add_page', ('home',)), ('rename_page', (1, 'start')), \
+        ('page_count', ())]:\n\
+        \x20   try:\n\
+        \x20       out.append([name, 'returned %r' % (getattr(pages, name)(*args),)])\n\
+        \x20   except Exception as exc:\n\
+        \x20       out.append([name, '%s: %s' % (type(exc).__name__, exc)])\n\
+        print(json.dumps(out))\n";
+    let run = |dir: &Path| -> Vec<(String, String)> {
+        let out = Command::new(&python)
+            .args(["-c", script])
+            .current_dir(dir)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let originals = run(&before);
+    assert_eq!(
+        originals,
+        [
+            ("add_page".into(), "returned None".into()),
+            ("rename_page".into(), "returned None".into()),
+            ("page_count".into(), "returned 1".into()),
+        ]
+    );
+    let no_begin = "AttributeError: 'sessionmaker' object has no attribute 'begin'";
+    assert_eq!(
+        run(&after),
+        [
+            ("add_page".into(), no_begin.into()),
+            ("rename_page".into(), no_begin.into()),
+            (
+                "page_count".into(),
+                "TypeError: 'Session' object does not support the context manager protocol".into()
+            ),
+        ]
     );
 }

@@ -91,12 +91,12 @@ fn plan(
     factory: &FactoryMatch,
     raw: Lifecycle,
 ) -> Result<(Safety, String, Rewrite), String> {
+    if ctx.index.guard_makes_other_sessions(factory) {
+        return Err(String::new()); // another factory than the guard's: not this shape
+    }
     let guard = ctx
         .index
         .guard_for(factory, &ctx.file.path, ctx.text, &ctx.imports)?;
-    if guard.note.is_some() {
-        return Err(String::new()); // another factory than the guard's: not this shape
-    }
     if !guard.lifecycle.closes {
         return Err(format!("`{}` does not close the session", guard.expr));
     }
