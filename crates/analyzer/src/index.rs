@@ -686,7 +686,7 @@ impl ProjectIndex {
         if (has_maker || has_other) && below_1_4 {
             notes.push(format!(
                 "no {flavour} guard found in the tree, and SQLAlchemy's own (`<factory>.begin()`, \
-                 `session.begin()`) needs 1.4, below what the project allows: blocks are not \
+                 `session.begin()`) needs 1.4 while the project allows older versions: blocks are not \
                  rewritten; `codemod guard --suggest` prints a guard module to add, or set \
                  [tool.codemod] {expr_key}"
             ));
