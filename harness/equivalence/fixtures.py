@@ -30,7 +30,7 @@ SEEDS = {
         {"id": 2, "name": "bob"},
     ],
     # testdata/cases/sqla13_requirements_pin_guard_rewritten, sqla14_pyproject_begin_forms
-    "notes": [
+    "memos": [
         {"id": 1, "name": "todo"},
         {"id": 2, "name": "done"},
     ],

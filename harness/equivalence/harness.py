@@ -71,6 +71,45 @@ from sqlalchemy.orm import Session  # noqa: E402
 from sqlalchemy.orm.session import SessionTransaction  # noqa: E402  (1.3 has it only here)
 from sqlalchemy.pool import Pool, StaticPool  # noqa: E402
 
+
+def _spell_2_0_on_1_4():
+    """The testdata and the example declare models and async factories the 2.0 way
+    (`DeclarativeBase`, `mapped_column`, `async_sessionmaker`). Under SQLAlchemy 1.4 these
+    spellings are given their 1.4 equivalents before any code under test is imported, so
+    the same code runs there; sessions, transactions and the rewritten blocks are 1.4's
+    own. Nothing is changed under 2.0, nor under 1.3 (which runs only code written for it).
+    """
+    import sqlalchemy.orm as orm
+
+    if hasattr(orm, "DeclarativeBase") or ASYNCIO is None:
+        return
+    from sqlalchemy.orm.decl_api import DeclarativeMeta, registry
+
+    class DeclarativeBaseMeta(DeclarativeMeta):
+        def __init__(cls, classname, bases, dict_, **kw):
+            if not bases or bases == (object,):  # `DeclarativeBase` itself
+                type.__init__(cls, classname, bases, dict_)
+                return
+            if any(b.__dict__.get("_is_declarative_root") for b in bases):
+                # `class Base(DeclarativeBase)`: a base with a registry of its own.
+                reg = registry()
+                for key, value in (("_sa_registry", reg), ("registry", reg),
+                                   ("metadata", reg.metadata), ("__abstract__", True)):
+                    type.__setattr__(cls, key, value)
+            super().__init__(classname, bases, dict_, **kw)
+
+    class DeclarativeBase(metaclass=DeclarativeBaseMeta):
+        _is_declarative_root = True
+
+    def async_sessionmaker(bind=None, **kw):
+        kw.setdefault("class_", ASYNCIO.AsyncSession)
+        return orm.sessionmaker(bind=bind, **kw)
+
+    orm.DeclarativeBase = DeclarativeBase
+    orm.mapped_column = sqlalchemy.Column
+    ASYNCIO.async_sessionmaker = async_sessionmaker
+
+
 LOCK_TIMEOUT = 1.0  # seconds SQLite waits for a lock (the default 5 s would only slow a deadlock)
 CHILD_TIMEOUT = 60  # seconds one run may take
 MAX_STEPS = 12  # work calls that get their own failure scenario, per argument set
@@ -299,6 +338,7 @@ def create_async_engine(url, **kwargs):
 sqlalchemy.create_engine = create_engine
 if ASYNCIO:
     ASYNCIO.create_async_engine = create_async_engine
+_spell_2_0_on_1_4()
 
 
 # ---------------------------------------------------------------------------------------

@@ -687,7 +687,18 @@ impl ProjectIndex {
                 .factories
                 .iter()
                 .any(|(f, _)| f.is_async == is_async && !f.has_begin);
-        if has_maker || has_other {
+        let below_1_4 = self
+            .sqla
+            .check("", crate::sqla_version::Version::V1_4)
+            .is_err();
+        if (has_maker || has_other) && below_1_4 {
+            notes.push(format!(
+                "no {flavour} guard found in the tree, and SQLAlchemy's own (`<factory>.begin()`, \
+                 `session.begin()`) needs 1.4 while the project allows older versions: blocks are not \
+                 rewritten; `codemod guard --suggest` prints a guard module to add, or set \
+                 [tool.codemod] {expr_key}"
+            ));
+        } else if has_maker || has_other {
             notes.push(format!(
                 "no {flavour} guard found in the tree{}; `codemod guard --suggest` prints a \
                  guard module to add, or set [tool.codemod] {expr_key}",

@@ -12,7 +12,7 @@ Base = declarative_base()
 
 
 class Note(Base):
-    __tablename__ = "notes"
+    __tablename__ = "memos"
 
     id = Column(Integer, primary_key=True)
     name = Column(String(50), unique=True)
