@@ -6,6 +6,7 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::finding::{Kind, Safety};
 use crate::index::ProjectIndex;
+use crate::provenance::NotDatabase;
 use crate::rewrite::Rewrite;
 use crate::rules::{self, manual_block, Ctx, Scope};
 use crate::source::SourceFile;
@@ -33,6 +34,16 @@ pub fn analyze(
     parsed: &Parsed<ModModule>,
     index: &ProjectIndex,
 ) -> Vec<Finding> {
+    analyze_counting(file, parsed, index).0
+}
+
+/// `analyze`, and the calls named like session factories that were left out because they
+/// do not resolve to SQLAlchemy or SQLModel (`requests.Session()`), in source order.
+pub fn analyze_counting(
+    file: &SourceFile,
+    parsed: &Parsed<ModModule>,
+    index: &ProjectIndex,
+) -> (Vec<Finding>, Vec<NotDatabase>) {
     let module = parsed.syntax();
     let stem = file
         .path
@@ -64,21 +75,51 @@ pub fn analyze(
         ctx: &mut ctx,
         module_body: &module.body,
         module_name: &module_name,
+        not_database: vec![],
     };
     w.suite(&scope, &module.body, None, "    ", None);
+    let mut not_database = std::mem::take(&mut w.not_database);
+    not_database.sort_by_key(|n| n.line);
+    not_database.dedup();
     let mut findings = ctx.findings;
     findings.sort_by_key(|f| (f.range.start(), f.kind));
     findings.dedup_by(|a, b| a.range == b.range && a.kind == b.kind);
-    findings
+    (findings, not_database)
 }
 
 struct Walker<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     module_body: &'c [Stmt],
     module_name: &'c str,
+    not_database: Vec<NotDatabase>,
 }
 
 impl Walker<'_, '_> {
+    /// A call that makes a session of another library (or of nothing we can resolve) where
+    /// a block could start: counted, never a finding.
+    fn left_out(&mut self, expr: &Expr, at: TextSize) {
+        let expr = match expr {
+            Expr::Await(a) => &*a.value,
+            e => e,
+        };
+        let ctx = &*self.ctx;
+        if ctx
+            .index
+            .guard_call(expr, &ctx.imports, &ctx.file.path)
+            .is_some()
+        {
+            return;
+        }
+        if let Some((callee, origin)) = ctx.index.not_database(expr, &ctx.imports) {
+            let line = ctx.line(at);
+            self.not_database.push(NotDatabase {
+                line,
+                callee,
+                origin,
+            });
+        }
+    }
+
     fn function(&mut self, f: &ast::StmtFunctionDef) {
         let decorated = crate::guards::is_context_manager_decorated(f);
         // A module-level function that returns the session it makes is a factory: its
@@ -132,6 +173,9 @@ impl Walker<'_, '_> {
                     self.suite(&class_scope, &c.body, None, unit, None);
                 }
                 Stmt::With(w) => {
+                    for item in &w.items {
+                        self.left_out(&item.context_expr, item.start());
+                    }
                     if !scope.is_guard {
                         rules::raw_factory_with::check(self.ctx, scope, w);
                         rules::double_transaction::check(self.ctx, scope, w);
@@ -195,6 +239,7 @@ impl Walker<'_, '_> {
             v => v,
         };
         let Some(factory) = self.ctx.index.factory_call(value, &self.ctx.imports) else {
+            self.left_out(value, stmt.start());
             return;
         };
         if scope.is_guard {

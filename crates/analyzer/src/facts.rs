@@ -22,7 +22,9 @@ pub fn may_define_facts(text: &str) -> bool {
             // Makers (`sessionmaker`, `scoped_session`), `Session(...)`, and the guards and
             // generators built on them all spell "ession" somewhere; `yield` alone would
             // parse every generator of the tree.
-            aho_corasick::AhoCorasick::new(["ession", "SESSION"]).expect("fixed needles build")
+            // `.remove()`: a scoped_session registry removed at teardown.
+            aho_corasick::AhoCorasick::new(["ession", "SESSION", ".remove()"])
+                .expect("fixed needles build")
         })
         .is_match(text)
 }
@@ -57,7 +59,27 @@ pub fn collect_facts(
     for (name, function, line) in wrapped {
         c.wrapped_guard(&parsed.syntax().body, &name, &function, line);
     }
+    facts.removes = crate::teardown::removes(file, body, &imports);
+    record_creators(&mut facts, &imports);
     facts
+}
+
+/// What the root of every name a factory, guard, generator or alias is made from is bound
+/// to in this file: the index resolves them once module names are known.
+fn record_creators(facts: &mut FileFacts, imports: &FileImports) {
+    let names = facts
+        .guards
+        .iter()
+        .map(|g| &g.created_by)
+        .chain(facts.generators.iter().map(|g| &g.created_by))
+        .chain(facts.factory_fns.iter().map(|d| &d.created_by))
+        .chain(facts.aliases.iter().map(|a| &a.2));
+    let mut creators: Vec<(String, RootBinding)> = names
+        .map(|n| (n.clone(), imports.root_binding(n)))
+        .collect();
+    creators.sort_by(|a, b| a.0.cmp(&b.0));
+    creators.dedup_by(|a, b| a.0 == b.0);
+    facts.creators = creators;
 }
 
 struct Collector<'a> {
@@ -144,10 +166,14 @@ fn maker_class(value: &Expr) -> Option<String> {
         .and_then(|k| dotted(&k.value))
 }
 
-/// What a call creates, if it is a session-maker call: (is_async, has_begin).
-fn maker_call(value: &Expr) -> Option<(bool, bool)> {
+/// What a call creates, if it is a call of one of SQLAlchemy's makers (resolved through the
+/// file's imports): (is_async, has_begin). `scoped_session` has no `.begin()` of its own.
+fn maker_call(value: &Expr, imports: &FileImports) -> Option<(bool, bool)> {
     let Expr::Call(call) = value else { return None };
     let callee = dotted(&call.func)?;
+    if !crate::provenance::names_maker(imports, &callee) {
+        return None;
+    }
     match last_segment(&callee) {
         "sessionmaker" => {
             let async_class = call.arguments.keywords.iter().any(|k| {
@@ -162,7 +188,7 @@ fn maker_call(value: &Expr) -> Option<(bool, bool)> {
                 .arguments
                 .args
                 .first()
-                .and_then(maker_call)
+                .and_then(|a| maker_call(a, imports))
                 .is_some_and(|(a, _)| a);
             Some((
                 inner_async || callee.ends_with("async_scoped_session"),
@@ -188,7 +214,7 @@ impl Collector<'_> {
         match stmt {
             Stmt::Assign(ast::StmtAssign { targets, value, .. }) => {
                 for t in targets {
-                    self.binding(t, value);
+                    self.binding(t, value, None);
                 }
                 if class.is_none() {
                     self.call_binding(targets, value);
@@ -198,7 +224,7 @@ impl Collector<'_> {
                 target,
                 value: Some(value),
                 ..
-            }) => self.binding(target, value),
+            }) => self.binding(target, value, None),
             Stmt::ClassDef(c) => {
                 if let Some(g) = guards::class_guard(c) {
                     self.facts.guards.push(GuardDef {
@@ -224,7 +250,7 @@ impl Collector<'_> {
                     match s {
                         Stmt::Assign(a) => {
                             for t in &a.targets {
-                                self.binding(t, &a.value);
+                                self.binding(t, &a.value, class);
                             }
                         }
                         Stmt::FunctionDef(inner) => self.function(inner, None, true),
@@ -252,27 +278,36 @@ impl Collector<'_> {
         }
     }
 
-    fn binding(&mut self, target: &Expr, value: &Expr) {
+    /// `class`: the class whose method holds the binding (`self.X = ...` there makes `X` an
+    /// attribute of that class's instances).
+    fn binding(&mut self, target: &Expr, value: &Expr, class: Option<&str>) {
         let (name, attribute) = match target {
             Expr::Name(n) => (n.id.to_string(), false),
             Expr::Attribute(a) => (a.attr.id.to_string(), true),
             _ => return,
         };
-        if let Some((is_async, has_begin)) = maker_call(value) {
+        let owner = match target {
+            Expr::Attribute(a) if dotted(&a.value).as_deref() == Some("self") => {
+                class.map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some((is_async, has_begin)) = maker_call(value, self.imports) {
             self.facts.factories.push(FactoryDef {
                 name,
                 attribute,
                 is_async,
                 has_begin,
+                registry: !has_begin,
+                owner,
+                removed_at: None,
                 line: self.line(target),
                 qualified: String::new(),
                 bind: bind_text(self.file, value),
                 class_: maker_class(value),
             });
         } else if let Some(src) = dotted(value) {
-            self.facts
-                .aliases
-                .push((name, attribute, last_segment(&src).to_string()));
+            self.facts.aliases.push((name, attribute, src));
         } else if let Expr::Call(call) = value {
             let wraps = dotted(&call.func).is_some_and(|d| {
                 matches!(last_segment(&d), "contextmanager" | "asynccontextmanager")
@@ -297,7 +332,7 @@ impl Collector<'_> {
         let Some(created_by) = dotted(&call.func) else {
             return;
         };
-        if let Some((is_async, has_begin)) = maker_call(made.call) {
+        if let Some((is_async, has_begin)) = maker_call(made.call, self.imports) {
             self.facts
                 .maker_fns
                 .push((f.name.to_string(), is_async, has_begin));

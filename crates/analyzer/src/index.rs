@@ -23,8 +23,13 @@ pub struct FileFacts {
     pub generators: Vec<GeneratorDef>,
     pub factory_fns: Vec<FactoryFnDef>,
     pub guards: Vec<GuardDef>,
-    /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, source last segment).
+    /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, dotted source).
     pub aliases: Vec<(String, bool, String)>,
+    /// What the root of each dotted name sessions are made from (`created_by` of guards,
+    /// generators, factory functions; alias sources) is bound to in this file.
+    pub creators: Vec<(String, RootBinding)>,
+    /// `registry.remove()` where a request ends (teardown hooks, middleware, `finally:`).
+    pub removes: Vec<crate::teardown::RemoveCall>,
     /// Absolute module names the file imports (`a.b` and `a.b.c` for `from a.b import c`):
     /// where the tree's import roots are.
     pub imported: Vec<String>,
@@ -77,8 +82,15 @@ pub struct FactoryDef {
     pub is_async: bool,
     /// `sessionmaker` / `async_sessionmaker` (has `.begin()`); `scoped_session` has not.
     pub has_begin: bool,
+    /// A `scoped_session` registry: its call returns the thread's (request's) session.
+    pub registry: bool,
+    /// `self.X = ...` in a method of this class (attribute factories).
+    pub owner: Option<String>,
+    /// A registry removed where requests end: that `path:line`.
+    pub removed_at: Option<String>,
     pub line: usize,
-    /// `module.name` (set when the index is built; empty for attribute factories).
+    /// `module.name` (set when the index is built); `module.Class.name` for attribute
+    /// factories bound in a method of `Class`, else empty for attribute factories.
     pub qualified: String,
     /// What it binds to (`engine`), as written.
     pub bind: Option<String>,
@@ -211,6 +223,9 @@ pub struct ProjectIndex {
     /// The SQLAlchemy versions the project allows: SQLAlchemy's own guard forms are
     /// written only where every one of them has the form.
     pub(crate) sqla: crate::sqla_version::SqlaVersions,
+    /// Functions shaped like factory functions whose session is no SQLAlchemy one:
+    /// (qualified name, where their session comes from).
+    pub(crate) not_factory_fns: Vec<(String, String)>,
 }
 
 impl Serialize for Import {
@@ -295,6 +310,10 @@ pub(crate) struct FactoryMatch {
     /// The factory the session really comes from (a generator's own factory for
     /// `next(get_db())`), to check a guard makes the same kind of session.
     pub maker: String,
+    /// The session comes from a `scoped_session` registry: the thread's shared session.
+    pub registry: bool,
+    /// That registry is removed where requests end (teardown hook, middleware, `finally:`).
+    pub registry_removed: bool,
     /// The session comes from a function of ours that sets it up beyond what the factory
     /// does (`open_session(tag)`): its name. A guard would make a different session.
     pub configured_by: Option<String>,
@@ -382,6 +401,8 @@ impl ProjectIndex {
         let mut maker_fns = vec![];
         let mut made = vec![];
         let mut local_summaries = vec![];
+        let mut by_file = std::collections::HashMap::new();
+        let mut removes = vec![];
         let mut tree_roots = std::collections::HashSet::new();
         for f in facts {
             let module = f.module.clone().unwrap_or_else(|| {
@@ -395,9 +416,13 @@ impl ProjectIndex {
             for mut d in f.factories {
                 if !d.attribute {
                     d.qualified = format!("{module}.{}", d.name);
+                } else if let Some(owner) = &d.owner {
+                    d.qualified = format!("{module}.{owner}.{}", d.name);
                 }
                 factories.push((d, f.path.clone()));
             }
+            by_file.insert(f.path.clone(), f.creators);
+            removes.extend(f.removes.into_iter().map(|r| (r, f.path.clone())));
             for mut g in f.generators {
                 g.qualified = format!("{module}.{}", g.name);
                 generators.push((g, f.path.clone()));
@@ -421,23 +446,51 @@ impl ProjectIndex {
             uses.extend(f.with_uses.into_iter().map(|u| (f.path.clone(), u)));
             local_summaries.push((f.path.clone(), Some(module.clone()), f.summaries));
         }
+        let creators = Creators {
+            modules: &modules,
+            by_file,
+            roots: &tree_roots,
+        };
         factories.extend(made_factories(&modules, &maker_fns, &made));
         factories.extend(config_factories(&config));
-        extend_aliases(&mut factories, &aliases);
+        extend_aliases(&mut factories, &aliases, &creators);
         let ignore = &config.config.ignore_factories;
         factories.retain(|(f, _)| !ignore.iter().any(|i| last_segment(i) == f.name));
         factories.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
-        generators.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        mark_removed_registries(&mut factories, &removes, &creators);
         // Only functions returning what one of our factories makes (not `requests.Session()`).
-        factory_fns.retain(|(d, _)| {
-            factories
-                .iter()
-                .any(|(f, _)| f.name == last_segment(&d.created_by))
+        let mut not_factory_fns = vec![];
+        factory_fns.retain(|(d, path)| {
+            let resolved = creators.resolve(path, &d.created_by);
+            let module = modules.module_of(path).unwrap_or_default();
+            let found = find_factory(
+                &factories,
+                &modules,
+                &resolved,
+                &d.created_by,
+                &module,
+                &[],
+                &tree_roots,
+            );
+            if found.is_none() {
+                let ours = |root: &str| tree_roots.contains(root);
+                let origin = crate::provenance::origin(&resolved, ours, None);
+                not_factory_fns.push((d.qualified.clone(), origin));
+            }
+            found.is_some()
         });
         factory_fns.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        // Generators and guards whose session is no SQLAlchemy one are neither.
+        generators
+            .retain(|(g, path)| creators.makes_sessions(path, &g.created_by, &factories, &[]));
+        generators.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
+        guard_defs.retain(|(g, path)| {
+            creators.makes_sessions(path, &g.created_by, &factories, &generators)
+        });
         guard_defs.extend(factory_class_guards(&factories, &guard_defs));
         guard_defs.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
         let sqla = crate::sqla_version::SqlaVersions::detect(root, &config);
+        drop(creators);
 
         let mut index = ProjectIndex {
             config,
@@ -453,18 +506,18 @@ impl ProjectIndex {
             },
             tree_roots,
             block_needles: None,
+            not_factory_fns,
             modules,
             summaries: Default::default(),
             sqla,
         };
-        // Guards created from something that is no session factory are not guards.
-        guard_defs.retain(|(g, _)| index.is_session_creator(&g.created_by));
         index.guards = crate::registry::resolve_guards(guard_defs, &uses, &index.modules);
         index.report = index.choose_guards();
         index.summaries = crate::summaries::Summaries::build(local_summaries, &index);
         if !index.factories.is_empty() || !index.generators.is_empty() {
             index.report.notes.extend(index.sqla.note());
         }
+        index.report.notes.extend(index.registry_notes());
         index.block_needles = aho_corasick::AhoCorasick::new(index.block_needle_list()).ok();
         index
     }
@@ -498,11 +551,25 @@ impl ProjectIndex {
         matches!((bind_of(guard), bind_of(block)), (Some(a), Some(b)) if !a.is_empty() && a == b)
     }
 
-    fn is_session_creator(&self, callee: &str) -> bool {
-        let last = last_segment(callee);
-        matches!(last, "Session" | "AsyncSession")
-            || self.factories.iter().any(|(f, _)| f.name == last)
-            || self.generators.iter().any(|(g, _)| g.name == last)
+    /// One note per `scoped_session` registry removed where requests end: its sessions are
+    /// the requests', closed there, and are not reported as leaks.
+    fn registry_notes(&self) -> Vec<String> {
+        let project = self.project_dir();
+        self.factories
+            .iter()
+            .filter_map(|(f, path)| {
+                let removed_at = f.removed_at.as_ref()?;
+                let rel = path.strip_prefix(project).unwrap_or(path);
+                Some(format!(
+                    "`{}` ({}:{}) is a scoped_session registry removed where requests end \
+                     ({removed_at}): sessions taken from it are closed there, so they are not \
+                     reported as leaks",
+                    f.name,
+                    rel.display(),
+                    f.line
+                ))
+            })
+            .collect()
     }
 
     fn choose_guards(&self) -> GuardReport {
@@ -775,6 +842,8 @@ impl ProjectIndex {
                 begin_fallback: false,
                 session_begin: None,
                 maker: self.maker_of(&g.created_by),
+                registry: false,
+                registry_removed: false,
                 configured_by: None,
             });
         }
@@ -799,6 +868,8 @@ impl ProjectIndex {
                 begin_fallback: false,
                 session_begin: None,
                 maker: made_by.to_string(),
+                registry: false,
+                registry_removed: false,
                 configured_by: d.configures.then(|| d.name.clone()),
             });
         }
@@ -806,6 +877,8 @@ impl ProjectIndex {
         if let Some(f) = self.resolve_factory(&callee, imports) {
             return Some(FactoryMatch {
                 maker: f.name.clone(),
+                registry: f.registry,
+                registry_removed: f.removed_at.is_some(),
                 callee,
                 is_async: f.is_async,
                 begin_fallback: f.has_begin && no_args,
@@ -836,6 +909,8 @@ impl ProjectIndex {
                 ),
                 callee,
                 is_async,
+                registry: false,
+                registry_removed: false,
                 begin_fallback: false,
                 session_begin: Some(ruff_text_size::Ranged::range(call)),
                 configured_by: None,
@@ -863,46 +938,54 @@ impl ProjectIndex {
     }
 
     fn resolve_factory(&self, callee: &str, imports: &FileImports) -> Option<&FactoryDef> {
-        let last = last_segment(callee);
-        let named = |attribute_ok: bool| {
-            self.factories
+        let resolved = self.resolve(imports, callee);
+        let stars = imports.star_modules();
+        find_factory(
+            &self.factories,
+            &self.modules,
+            &resolved,
+            callee,
+            imports.module(),
+            &stars,
+            &self.tree_roots,
+        )
+    }
+
+    /// Where the session of a call that is no factory call comes from, when its callee is
+    /// named like a session factory (`requests.Session`, `get_http_session`): for the
+    /// summary's count of what was left out.
+    pub(crate) fn not_database(
+        &self,
+        expr: &ruff_python_ast::Expr,
+        imports: &FileImports,
+    ) -> Option<(String, String)> {
+        use ruff_python_ast::Expr;
+        let Expr::Call(call) = expr else { return None };
+        let callee = crate::syntax::dotted(&call.func)?;
+        let helper = || {
+            let resolved = self.resolve(imports, &callee);
+            self.not_factory_fns
                 .iter()
-                .map(|(f, _)| f)
-                .find(|f| f.name == last && (attribute_ok || !f.attribute))
+                .find(|(q, _)| names_def(&resolved, &callee, last_segment(q), q))
+                .map(|(_, o)| o.as_str())
         };
-        match self.resolve(imports, callee) {
-            Resolved::SelfAttr(_) => named(true),
-            Resolved::Qualified(q) => {
-                let exact = self.factories.iter().map(|(f, _)| f).find(|f| {
-                    !f.attribute && !f.qualified.is_empty() && same_path(&f.qualified, &q)
-                });
-                // `db.SessionLocal()` on an object of ours: an attribute factory, but only
-                // when the root is our own code, never `requests.Session()`.
-                let ours = self
-                    .tree_roots
-                    .contains(q.split('.').next().unwrap_or_default());
-                exact.or_else(|| {
-                    (ours && callee.contains('.'))
-                        .then(|| {
-                            self.factories
-                                .iter()
-                                .map(|(f, _)| f)
-                                .find(|f| f.attribute && f.name == last)
-                        })
-                        .flatten()
-                })
-            }
-            // A parameter or local object (`app_state.SessionLocal()`): only factories bound
-            // as attributes, never a plain name that shares the last segment (a local
-            // `Session = sessionmaker()` must not make `boto3.Session()` a factory). A bare
-            // unbound name: a local binding or a star import.
-            Resolved::Unbound(d) if d.contains('.') => self
-                .factories
-                .iter()
-                .map(|(f, _)| f)
-                .find(|f| f.name == last && f.attribute),
-            Resolved::Unbound(_) => named(false),
+        let helper = helper();
+        let resolved = self.resolve(imports, &callee);
+        let named = crate::provenance::named_like_session(&callee)
+            || matches!(&resolved, Resolved::Qualified(q) if crate::provenance::named_like_session(q));
+        if !named && helper.is_none() {
+            return None;
         }
+        if self.factory_call(expr, imports).is_some() || self.begin_factory(expr, imports).is_some()
+        {
+            return None;
+        }
+        // SQLAlchemy's own `Session()` without a bind is not another library's session.
+        if matches!(&resolved, Resolved::Qualified(q) if crate::provenance::is_sqlalchemy_path(q)) {
+            return None;
+        }
+        let ours = |root: &str| self.tree_roots.contains(root);
+        Some((callee, crate::provenance::origin(&resolved, ours, helper)))
     }
 
     /// `F.begin()` on a sessionmaker factory: SQLAlchemy's own guard.
@@ -925,6 +1008,8 @@ impl ProjectIndex {
             .filter(|f| f.has_begin)?;
         Some(FactoryMatch {
             maker: f.name.clone(),
+            registry: f.registry,
+            registry_removed: f.removed_at.is_some(),
             callee,
             is_async: f.is_async,
             begin_fallback: true,
@@ -1011,6 +1096,14 @@ impl ProjectIndex {
             &self.report.sync
         };
         let flavour = if factory.is_async { "async " } else { "" };
+        if factory.registry {
+            return Err(format!(
+                "`{}` is a scoped_session registry: the session it returns is the thread's, \
+                 shared with the code around this block (its pending work, its loaded objects), \
+                 so a guard's new session would not be the same one; fix by hand",
+                factory.callee
+            ));
+        }
         let Some(chosen) = chosen else {
             return Err(format!(
                 "no {flavour}guard: add one (`codemod guard --suggest`) or set [tool.codemod] {}guard",
@@ -1243,6 +1336,9 @@ fn made_factories(
                     attribute: false,
                     is_async: *is_async,
                     has_begin: *has_begin,
+                    registry: !*has_begin,
+                    owner: None,
+                    removed_at: None,
                     line: b.line,
                     qualified: format!("{module}.{}", b.name),
                     bind: None,
@@ -1268,12 +1364,12 @@ fn config_factories(config: &LoadedConfig) -> Vec<(FactoryDef, PathBuf)> {
                     attribute: name.contains('.'),
                     is_async,
                     has_begin: false,
+                    registry: false,
+                    owner: None,
+                    removed_at: None,
                     line: 0,
-                    qualified: if name.contains('.') {
-                        String::new()
-                    } else {
-                        name.clone()
-                    },
+                    // As written: a dotted name is matched as that expression.
+                    qualified: name.clone(),
                     bind: None,
                     class_: None,
                 },
@@ -1284,23 +1380,43 @@ fn config_factories(config: &LoadedConfig) -> Vec<(FactoryDef, PathBuf)> {
     out
 }
 
-/// `self.SessionLocal = SessionLocal`: the alias is a factory too (one level is enough in
-/// practice; two rounds cover an alias of an alias).
+/// `self.SessionLocal = SessionLocal`: the alias is a factory too when its source resolves
+/// to one (one level is enough in practice; two rounds cover an alias of an alias).
 fn extend_aliases(
     factories: &mut Vec<(FactoryDef, PathBuf)>,
     aliases: &[((String, bool, String), PathBuf)],
+    creators: &Creators,
 ) {
     for _ in 0..2 {
         let mut added = vec![];
         for ((name, attribute, source), path) in aliases {
-            let Some((src, _)) = factories.iter().find(|(f, _)| &f.name == source) else {
-                continue;
+            let resolved = creators.resolve(path, source);
+            let module = creators.modules.module_of(path).unwrap_or_default();
+            let found = find_factory(
+                factories,
+                creators.modules,
+                &resolved,
+                source,
+                &module,
+                &[],
+                creators.roots,
+            );
+            let Some(src) = found else { continue };
+            let qualified = if *attribute {
+                String::new()
+            } else {
+                format!("{module}.{name}")
             };
-            if !factories.iter().any(|(f, _)| &f.name == name) {
+            let known = factories.iter().any(|(f, _)| {
+                &f.name == name && f.attribute == *attribute && f.qualified == qualified
+            });
+            if !known {
                 added.push((
                     FactoryDef {
                         name: name.clone(),
                         attribute: *attribute,
+                        qualified,
+                        owner: None,
                         ..src.clone()
                     },
                     path.clone(),
@@ -1342,6 +1458,177 @@ fn factory_class_guards(
 
 fn last_segment(d: &str) -> &str {
     crate::syntax::last_segment(d)
+}
+
+/// The pass-1 root bindings of the names sessions are made from, per file.
+struct Creators<'m> {
+    modules: &'m crate::registry::Modules,
+    by_file: std::collections::HashMap<PathBuf, Vec<(String, RootBinding)>>,
+    /// First segments of the tree's modules.
+    roots: &'m std::collections::HashSet<String>,
+}
+
+impl Creators<'_> {
+    /// `dotted`, as written in the file at `path`, resolved through its imports and the
+    /// tree's re-exports.
+    fn resolve(&self, path: &Path, dotted: &str) -> Resolved {
+        let binding = self
+            .by_file
+            .get(path)
+            .and_then(|b| b.iter().find(|(d, _)| d == dotted))
+            .map_or(RootBinding::Unbound, |(_, b)| b.clone());
+        match self.modules.resolve_in(path, &binding, dotted) {
+            Resolved::Qualified(q) => Resolved::Qualified(self.modules.follow(&q)),
+            other => other,
+        }
+    }
+
+    /// Whether `created_by` (in the file at `path`) makes SQLAlchemy sessions: a session
+    /// class of SQLAlchemy / SQLModel, one of the tree's factories, or one of `generators`.
+    fn makes_sessions(
+        &self,
+        path: &Path,
+        created_by: &str,
+        factories: &[(FactoryDef, PathBuf)],
+        generators: &[(GeneratorDef, PathBuf)],
+    ) -> bool {
+        let resolved = self.resolve(path, created_by);
+        if let Resolved::Qualified(q) = &resolved {
+            if crate::provenance::is_session_class(q)
+                || generators.iter().any(|(g, _)| same_path(&g.qualified, q))
+            {
+                return true;
+            }
+        }
+        let module = self.modules.module_of(path).unwrap_or_default();
+        let found = find_factory(
+            factories,
+            self.modules,
+            &resolved,
+            created_by,
+            &module,
+            &[],
+            self.roots,
+        );
+        if found.is_some() {
+            return true;
+        }
+        // `get_instance(hass).get_session()`: kept as the attribute's name alone.
+        matches!(&resolved, Resolved::Unbound(d) if !d.contains('.'))
+            && attribute_factory(factories, created_by).is_some()
+    }
+}
+
+/// Names other libraries give their sessions (`requests.Session`, `boto3.Session`,
+/// `aiohttp.ClientSession`): on an object of unknown type they prove nothing.
+const SHARED_NAMES: [&str; 2] = ["Session", "ClientSession"];
+
+/// A factory bound as an attribute (`obj.X = sessionmaker(...)`) named `name`, called on an
+/// object of unknown type (`self.hass.recorder.get_session()`): only under a name no other
+/// library uses for its sessions.
+fn attribute_factory<'a>(
+    factories: &'a [(FactoryDef, PathBuf)],
+    name: &str,
+) -> Option<&'a FactoryDef> {
+    if SHARED_NAMES.contains(&name) {
+        return None;
+    }
+    factories
+        .iter()
+        .map(|(f, _)| f)
+        .find(|f| f.attribute && f.name == name)
+}
+
+/// The factory a resolved callee names. By qualified name (through re-exports); `self.X()`
+/// for a factory bound as an attribute (or in this module's class bodies); `obj.X()` where
+/// `obj` is a module-level instance of a class whose methods bind `self.X`; a bare name
+/// bound in this file (inside a function) or brought by a star import of `stars`; a config
+/// factory named as written. On any other object (`client.Session()`,
+/// `self.boto3.Session()`) only an attribute factory under a name of its own.
+fn find_factory<'a>(
+    factories: &'a [(FactoryDef, PathBuf)],
+    modules: &crate::registry::Modules,
+    resolved: &Resolved,
+    callee: &str,
+    module: &str,
+    stars: &[String],
+    roots: &std::collections::HashSet<String>,
+) -> Option<&'a FactoryDef> {
+    let mut all = factories.iter().map(|(f, _)| f);
+    let exact = |q: &str| {
+        factories
+            .iter()
+            .map(|(f, _)| f)
+            .find(|f| !f.attribute && !f.qualified.is_empty() && same_path(&f.qualified, q))
+    };
+    let last = last_segment(callee);
+    match resolved {
+        Resolved::SelfAttr(attr) if callee.matches('.').count() == 1 => {
+            let here = format!("{module}.{attr}");
+            all.find(|f| &f.name == attr && (f.attribute || same_path(&f.qualified, &here)))
+        }
+        Resolved::SelfAttr(_) => attribute_factory(factories, last),
+        Resolved::Qualified(q) => exact(q).or_else(|| {
+            let (owner, attr) = q.rsplit_once('.')?;
+            if let Some(class) = crate::registry::instance_class(modules, owner) {
+                let bound = format!("{}.{attr}", modules.follow(&class));
+                return all
+                    .find(|f| f.attribute && f.owner.is_some() && same_path(&f.qualified, &bound));
+            }
+            // An object of a module of ours (`state.db.SessionLocal()`), of unknown type.
+            let ours = roots.contains(q.split('.').next().unwrap_or_default());
+            (ours && callee.contains('.'))
+                .then(|| attribute_factory(factories, last))
+                .flatten()
+        }),
+        Resolved::Unbound(d) if !d.contains('.') => exact(&format!("{module}.{d}")).or_else(|| {
+            stars
+                .iter()
+                .find_map(|m| exact(&modules.follow(&format!("{m}.{d}"))))
+        }),
+        // A parameter or local object: a config factory named as written, else as above.
+        Resolved::Unbound(d) => all
+            .find(|f| f.attribute && f.line == 0 && f.qualified == *d)
+            .or_else(|| attribute_factory(factories, last)),
+    }
+}
+
+/// `registry.remove()` where requests end marks the `scoped_session` registry it removes.
+fn mark_removed_registries(
+    factories: &mut [(FactoryDef, PathBuf)],
+    removes: &[(crate::teardown::RemoveCall, PathBuf)],
+    creators: &Creators,
+) {
+    let modules = creators.modules;
+    let project = modules.map.project().to_path_buf();
+    let mut marks = vec![];
+    for (r, path) in removes {
+        let resolved = match modules.resolve_in(path, &r.binding, &r.registry) {
+            Resolved::Qualified(q) => Resolved::Qualified(modules.follow(&q)),
+            other => other,
+        };
+        let module = modules.module_of(path).unwrap_or_default();
+        let found = find_factory(
+            factories,
+            modules,
+            &resolved,
+            &r.registry,
+            &module,
+            &[],
+            creators.roots,
+        );
+        let Some(f) = found else { continue };
+        if let Some(i) = factories.iter().position(|(g, _)| std::ptr::eq(g, f)) {
+            let rel = path.strip_prefix(&project).unwrap_or(path);
+            marks.push((i, format!("{}:{}", rel.display(), r.line)));
+        }
+    }
+    for (i, at) in marks {
+        let f = &mut factories[i].0;
+        if f.registry && f.removed_at.is_none() {
+            f.removed_at = Some(at);
+        }
+    }
 }
 
 /// Whether a call of `callee` (resolved through the file's imports) calls the module-level

@@ -262,7 +262,7 @@ pub(crate) fn match_resolved(
 }
 
 /// `app.database.db_manager` -> the class it is an instance of (`app.database.DatabaseManager`).
-fn instance_class(modules: &Modules, owner: &str) -> Option<String> {
+pub(crate) fn instance_class(modules: &Modules, owner: &str) -> Option<String> {
     let owner = modules.follow(owner);
     let (module, name) = owner.rsplit_once('.')?;
     let path = modules.by_module.get(module)?;

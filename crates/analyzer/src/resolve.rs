@@ -81,6 +81,9 @@ pub(crate) struct FileImports {
     bound: HashMap<String, RootBinding>,
     /// Names assigned anywhere in the file (module level or inside functions).
     defined: HashSet<String>,
+    /// `from m import *` at module level: the absolute modules `m` (relative ones as
+    /// written, dots included).
+    stars: Vec<String>,
 }
 
 impl FileImports {
@@ -95,6 +98,11 @@ impl FileImports {
         syntax::walk_stmts(body, &mut all);
         for s in all {
             match s {
+                Stmt::ImportFrom(f) if f.names.iter().any(|a| a.name.as_str() == "*") => {
+                    let dots = ".".repeat(f.level as usize);
+                    let m = f.module.as_ref().map_or("", |m| m.as_str());
+                    me.stars.push(format!("{dots}{m}"));
+                }
                 Stmt::Import(_) | Stmt::ImportFrom(_) => {
                     for (bound, binding) in import_bindings(s) {
                         me.bound.insert(bound, binding);
@@ -169,6 +177,34 @@ impl FileImports {
         self.bound
             .values()
             .any(|b| matches!(b, RootBinding::Relative { .. }))
+    }
+
+    /// The file's dotted module name (its stem outside packages).
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+
+    /// The absolute modules of the file's `from m import *` (relative ones resolved).
+    pub fn star_modules(&self) -> Vec<String> {
+        self.stars
+            .iter()
+            .filter_map(|m| {
+                let rest = m.trim_start_matches('.');
+                let level = (m.len() - rest.len()) as u32;
+                if level == 0 {
+                    return Some(m.clone());
+                }
+                let rest = (!rest.is_empty()).then_some(rest);
+                crate::modules::absolute_module(&self.module, self.is_package, level, rest)
+            })
+            .collect()
+    }
+
+    /// The file has `from sqlalchemy... import *` (or from `sqlmodel`).
+    pub fn star_from_sqlalchemy(&self) -> bool {
+        self.stars
+            .iter()
+            .any(|m| crate::provenance::is_sqlalchemy_path(m))
     }
 
     /// Whether the file's `name` comes from SQLAlchemy / SQLModel.

@@ -188,6 +188,7 @@ pub use analyzer::skip_reason;
 #[derive(Default)]
 struct OneFile {
     parsed: bool,
+    not_database: Vec<analyzer::NotDatabase>,
     report: Option<FileReport>,
     error: Option<FileError>,
     skipped: Option<Skipped>,
@@ -223,15 +224,18 @@ fn plan_one(index: &ProjectIndex, target: &Target, options: Options) -> OneFile 
         },
         Ok(plan) if plan.findings.is_empty() => OneFile {
             parsed: true,
+            not_database: plan.not_database,
             ..OneFile::default()
         },
-        Ok(plan) => {
+        Ok(mut plan) => {
+            let not_database = std::mem::take(&mut plan.not_database);
             let diff = plan
                 .is_changed()
                 .then(|| plan.unified_diff(&target.display));
             let findings = plan.findings.clone();
             OneFile {
                 parsed: true,
+                not_database,
                 report: Some(FileReport {
                     path: target.path.clone(),
                     display: target.display.clone(),
@@ -271,6 +275,13 @@ pub fn plan_files(index: &ProjectIndex, targets: &[Target], options: Options) ->
     report.counts.files_scanned = targets.len();
     for one in results {
         report.counts.files_parsed += usize::from(one.parsed);
+        for n in &one.not_database {
+            *report
+                .counts
+                .not_database_sessions
+                .entry(n.origin.clone())
+                .or_default() += 1;
+        }
         if let Some(f) = one.report {
             report.counts.add_findings(&f.findings);
             report.counts.files_changed += usize::from(f.diff.is_some());
@@ -279,6 +290,15 @@ pub fn plan_files(index: &ProjectIndex, targets: &[Target], options: Options) ->
         report.errors.extend(one.error);
         report.skipped.extend(one.skipped);
     }
+    let left_out: Vec<(String, usize)> = report
+        .counts
+        .not_database_sessions
+        .iter()
+        .map(|(o, n)| (o.clone(), *n))
+        .collect();
+    report
+        .notes
+        .extend(analyzer::not_database_summary(&left_out));
     report
 }
 

@@ -115,6 +115,9 @@ pub struct Counts {
     pub rewrites_by_class: BTreeMap<&'static str, usize>,
     /// Rewrites of the plan's own output (counted in `rewrites_by_class`, not as blocks).
     pub follow_ups: usize,
+    /// Calls named like session factories left out because they do not resolve to
+    /// SQLAlchemy or SQLModel, by where they come from (`requests`, `unresolved`...).
+    pub not_database_sessions: BTreeMap<String, usize>,
 }
 
 impl Counts {

@@ -703,3 +703,83 @@ def describe():
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// A testdata directory case copied into a project of its own (a `pyproject.toml` at its
+/// root, so the index is the case's tree alone).
+fn case_project(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(name);
+    copy_tree(&testdata().join("cases").join(name), &copy);
+    write(&copy, "pyproject.toml", "[project]\nname = \"case\"\n");
+    (dir, copy)
+}
+
+#[test]
+fn scoped_session_removed_at_teardown_is_no_high_leak_per_site() {
+    let (_dir, copy) = case_project("flask_scoped_session_teardown");
+    let doc = json(&codemod(&copy, &["audit", "--format", "json", "."]));
+    assert!(
+        findings(&doc).is_empty(),
+        "no finding per site: {:#}",
+        doc["findings"]
+    );
+    let notes = doc["summary"]["notes"].as_array().unwrap();
+    let registry: Vec<&Value> = notes
+        .iter()
+        .filter(|n| n.as_str().unwrap().contains("scoped_session registry"))
+        .collect();
+    assert_eq!(registry.len(), 1, "reported once: {notes:#?}");
+    let note = registry[0].as_str().unwrap();
+    assert!(note.contains("`db_session` (app/database.py:6)"), "{note}");
+    assert!(note.contains("app/__init__.py:10"), "{note}");
+    assert_code(&codemod(&copy, &["audit", "--fail-on", "high", "."]), 0);
+}
+
+#[test]
+fn scoped_session_without_teardown_remove_still_leaks() {
+    let (_dir, copy) = case_project("flask_scoped_session_teardown");
+    let init = copy.join("app/__init__.py");
+    let text = std::fs::read_to_string(&init).unwrap();
+    std::fs::write(&init, text.replace("db_session.remove()", "pass")).unwrap();
+    let doc = json(&codemod(&copy, &["audit", "--format", "json", "."]));
+    let codes: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["SES002", "SES002"], "{:#}", doc["findings"]);
+}
+
+#[test]
+fn http_sessions_are_no_findings_and_the_summary_counts_them_by_origin() {
+    let (_dir, copy) = case_project("http_sessions_not_database");
+    let doc = json(&codemod(&copy, &["audit", "--format", "json", "."]));
+    let paths: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["app/orders.py"], "{:#}", doc["findings"]);
+    let plan = json(&codemod(&copy, &["plan", "--format", "json", "."]));
+    let left_out = &plan["summary"]["not_database_sessions"];
+    // One per kind: `requests.Session()` and the helper returning one (assigned, and in
+    // `with`); `boto3.Session()` and `boto3.session.Session()`; `aiohttp.ClientSession()`;
+    // `client.Session()` and `self.boto3.Session()` on objects of unknown type; a `Session`
+    // from an import that is no SQLAlchemy.
+    let expected = serde_json::json!({
+        "aiohttp": 1,
+        "boto3": 2,
+        "requests": 3,
+        "unknown object": 2,
+        "vendor_sdk": 1,
+    });
+    assert_eq!(left_out, &expected);
+    let text = codemod(&copy, &["plan", "."]);
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        out.contains(
+            "note: 9 calls named like session factories do not resolve to SQLAlchemy or \
+             SQLModel (requests 3, boto3 2, unknown object 2, aiohttp 1, vendor_sdk 1) and were \
+             left out"
+        ),
+        "{out}"
+    );
+}

@@ -64,6 +64,8 @@ pub struct FilePlan {
     /// The new text (no BOM; `file.to_bytes` restores it). Equal to `file.text` when nothing
     /// is applied.
     pub rewritten: String,
+    /// Calls named like session factories left out: they are no SQLAlchemy sessions.
+    pub not_database: Vec<analyzer::NotDatabase>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +137,7 @@ pub fn plan_file_selected(
     keep: impl Fn(&PlannedFinding) -> bool,
 ) -> Result<FilePlan, PlanError> {
     let parsed = analyzer::parse(&file)?;
-    let original = analyzer::analyze(&file, &parsed, index);
+    let (original, not_database) = analyzer::analyze_counting(&file, &parsed, index);
     drop(parsed);
     let mut planned: Vec<PlannedFinding> = original
         .iter()
@@ -331,6 +333,7 @@ pub fn plan_file_selected(
         file,
         findings: planned,
         rewritten: text,
+        not_database,
     })
 }
 

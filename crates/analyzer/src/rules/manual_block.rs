@@ -51,6 +51,10 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factor
     } else {
         Kind::LeakedSession
     };
+    // A registry's session, removed where requests end, is the request's: closed there.
+    if kind == Kind::LeakedSession && factory.registry_removed {
+        return;
+    }
     if let Some(made_by) = &factory.configured_by {
         let reason = format!(
             "the session comes from `{made_by}()`, which sets it up beyond its factory; a \
