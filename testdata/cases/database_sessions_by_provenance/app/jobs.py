@@ -1,13 +1,4 @@
-from sqlmodel import Session
-
-from app.db import Registry, _factory, engine
-
-
-def add_hero(hero):
-    session = Session(engine)
-    session.add(hero)
-    session.commit()
-    session.close()
+from app.db import Registry, _factory
 
 
 def add_team(team):
