@@ -1,17 +1,17 @@
-from app.db import Registry, _factory
+from app.db import Registry, Team, _factory
 
 
-def add_team(team):
+def add_team(name):
     session = _factory()
-    session.add(team)
+    session.add(Team(name=name))
     session.commit()
     session.close()
 
 
-def add_power(power):
+def add_power(name):
     session = Registry()
     try:
-        session.add(power)
+        session.add(Team(name=name))
         session.commit()
     except Exception:
         session.rollback()
