@@ -70,6 +70,7 @@ pub fn analyze_counting(
         is_guard: false,
         is_module: true,
         params: vec![],
+        request_handler: false,
     };
     let mut w = Walker {
         ctx: &mut ctx,
@@ -139,6 +140,7 @@ impl Walker<'_, '_> {
             is_guard: decorated || factory,
             is_module: false,
             params: f.parameters.iter().map(|p| p.name().to_string()).collect(),
+            request_handler: crate::teardown::is_request_handler(f),
         };
         let unit = f
             .body
@@ -169,6 +171,7 @@ impl Walker<'_, '_> {
                         is_guard: false,
                         is_module: true,
                         params: vec![],
+                        request_handler: false,
                     };
                     self.suite(&class_scope, &c.body, None, unit, None);
                 }

@@ -156,6 +156,18 @@ pub(crate) fn bind_text_of(call: &ruff_python_ast::ExprCall) -> Option<String> {
     dotted(arg)
 }
 
+/// `getattr(settings, "Session", None)`: `settings.Session`.
+fn getattr_source(value: &Expr) -> Option<String> {
+    let Expr::Call(call) = value else { return None };
+    if dotted(&call.func).as_deref() != Some("getattr") {
+        return None;
+    }
+    match &call.arguments.args[..] {
+        [obj, Expr::StringLiteral(attr), ..] => Some(format!("{}.{}", dotted(obj)?, attr.value)),
+        _ => None,
+    }
+}
+
 /// `sessionmaker(class_=X)`: `X`.
 fn maker_class(value: &Expr) -> Option<String> {
     let Expr::Call(call) = value else { return None };
@@ -306,7 +318,7 @@ impl Collector<'_> {
                 bind: bind_text(self.file, value),
                 class_: maker_class(value),
             });
-        } else if let Some(src) = dotted(value) {
+        } else if let Some(src) = dotted(value).or_else(|| getattr_source(value)) {
             self.facts.aliases.push((name, attribute, src));
         } else if let Expr::Call(call) = value {
             let wraps = dotted(&call.func).is_some_and(|d| {

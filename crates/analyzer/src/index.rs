@@ -962,20 +962,27 @@ impl ProjectIndex {
         use ruff_python_ast::Expr;
         let Expr::Call(call) = expr else { return None };
         let callee = crate::syntax::dotted(&call.func)?;
-        let helper = || {
-            let resolved = self.resolve(imports, &callee);
-            self.not_factory_fns
-                .iter()
-                .find(|(q, _)| names_def(&resolved, &callee, last_segment(q), q))
-                .map(|(_, o)| o.as_str())
-        };
-        let helper = helper();
         let resolved = self.resolve(imports, &callee);
         let named = crate::provenance::named_like_session(&callee)
             || matches!(&resolved, Resolved::Qualified(q) if crate::provenance::named_like_session(q));
-        if !named && helper.is_none() {
+        if !named {
             return None;
         }
+        // A method of a factory (`Session.object_session(obj)`) makes no session.
+        if let Some((parent, _)) = callee.rsplit_once('.') {
+            if self.resolve_factory(parent, imports).is_some() {
+                return None;
+            }
+        }
+        // A helper of ours shaped like a factory function: where its session comes from.
+        let helper = match &resolved {
+            Resolved::Qualified(q) => self
+                .not_factory_fns
+                .iter()
+                .find(|(f, _)| same_path(f, q))
+                .map(|(_, o)| o.as_str()),
+            _ => None,
+        };
         if self.factory_call(expr, imports).is_some() || self.begin_factory(expr, imports).is_some()
         {
             return None;
@@ -1096,11 +1103,15 @@ impl ProjectIndex {
             &self.report.sync
         };
         let flavour = if factory.is_async { "async " } else { "" };
-        if factory.registry {
+        if factory.registry
+            && chosen
+                .as_ref()
+                .is_some_and(|c| c.source == GuardSource::SqlalchemyBegin)
+        {
             return Err(format!(
-                "`{}` is a scoped_session registry: the session it returns is the thread's, \
-                 shared with the code around this block (its pending work, its loaded objects), \
-                 so a guard's new session would not be the same one; fix by hand",
+                "no {flavour}guard in the tree and `{}` is a scoped_session registry, which has \
+                 no `begin()` guard of its own: its session is the thread's, shared with the \
+                 code around this block; add a guard (`codemod guard --suggest`) or fix by hand",
                 factory.callee
             ));
         }

@@ -34,6 +34,31 @@ fn is_middleware_method(class: &str, method: &str) -> bool {
         )
 }
 
+/// A function routed as a web view: decorated with `route` / `get` / `post` / ... (Flask,
+/// FastAPI, Pyramid's `view_config`, Flask-AppBuilder's `expose`).
+pub(crate) fn is_request_handler(f: &ast::StmtFunctionDef) -> bool {
+    f.decorator_list.iter().any(|d| {
+        let e = match &d.expression {
+            Expr::Call(c) => &*c.func,
+            e => e,
+        };
+        dotted(e).is_some_and(|n| {
+            matches!(
+                last_segment(&n),
+                "route"
+                    | "get"
+                    | "post"
+                    | "put"
+                    | "patch"
+                    | "delete"
+                    | "expose"
+                    | "view_config"
+                    | "api_route"
+            )
+        })
+    })
+}
+
 /// Every `X.remove()` statement of the file that runs at a request's end: in a teardown
 /// hook (decorated, or registered with `app.teardown_appcontext(f)`), a middleware method,
 /// or a `finally:` body.

@@ -783,3 +783,46 @@ fn http_sessions_are_no_findings_and_the_summary_counts_them_by_origin() {
         "{out}"
     );
 }
+
+#[test]
+fn sqlmodel_session_is_a_database_session_and_a_same_named_vendor_session_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"heroes\"\n",
+    );
+    write(
+        dir.path(),
+        "heroes.py",
+        "from sqlmodel import Session, create_engine\n\
+         \n\
+         engine = create_engine(\"sqlite://\")\n\
+         \n\
+         \n\
+         def add_hero(hero):\n    session = Session(engine)\n    session.add(hero)\n    session.commit()\n    session.close()\n",
+    );
+    write(
+        dir.path(),
+        "vendor.py",
+        "from vendor_sdk import Session\n\
+         \n\
+         \n\
+         def call(engine):\n    session = Session(engine)\n    session.add(1)\n    session.commit()\n",
+    );
+    let plan = json(&codemod(dir.path(), &["plan", "--format", "json", "."]));
+    let files: Vec<&str> = plan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["heroes.py"], "{plan:#}");
+    let rewrite = &plan["files"][0]["rewrites"][0];
+    assert_eq!(rewrite["line"], 7);
+    assert_eq!(rewrite["safety"], "safe", "{rewrite:#}");
+    assert_eq!(
+        plan["summary"]["not_database_sessions"],
+        serde_json::json!({"vendor_sdk": 1})
+    );
+}

@@ -51,8 +51,9 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, site: Site, name: &str, factor
     } else {
         Kind::LeakedSession
     };
-    // A registry's session, removed where requests end, is the request's: closed there.
-    if kind == Kind::LeakedSession && factory.registry_removed {
+    // A registry's session taken in a request handler, with the registry removed where
+    // requests end, is the request's: closed there.
+    if kind == Kind::LeakedSession && factory.registry_removed && scope.request_handler {
         return;
     }
     if let Some(made_by) = &factory.configured_by {

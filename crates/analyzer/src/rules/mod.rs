@@ -43,6 +43,9 @@ pub(crate) struct Scope<'a> {
     pub is_module: bool,
     /// Parameter names of the function (empty for a module or class body).
     pub params: Vec<String>,
+    /// A web request handler (a routed view): a `scoped_session` registry removed at
+    /// teardown closes its sessions.
+    pub request_handler: bool,
 }
 
 impl Ctx<'_> {

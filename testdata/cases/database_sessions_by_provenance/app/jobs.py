@@ -1,26 +1,17 @@
-from sqlmodel import Session
-
-from app.db import Registry, _factory, engine
+from app.db import Registry, Team, _factory
 
 
-def add_hero(hero):
-    session = Session(engine)
-    session.add(hero)
-    session.commit()
-    session.close()
-
-
-def add_team(team):
+def add_team(name):
     session = _factory()
-    session.add(team)
+    session.add(Team(name=name))
     session.commit()
     session.close()
 
 
-def add_power(power):
+def add_power(name):
     session = Registry()
     try:
-        session.add(power)
+        session.add(Team(name=name))
         session.commit()
     except Exception:
         session.rollback()
