@@ -121,6 +121,14 @@ impl<'n> RefCollector<'n> {
     }
 }
 
+/// A function body that assigns `name` (and declares it neither global nor nonlocal) has a
+/// variable of its own by that name: it captures nothing from outside.
+fn binds_locally(name: &str, body: &[Stmt]) -> bool {
+    let refs = RefCollector::in_stmts(name, body);
+    refs.iter().any(|r| r.kind == RefKind::Store)
+        && !refs.iter().any(|r| r.kind == RefKind::Declared)
+}
+
 impl<'a> Visitor<'a> for RefCollector<'_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
@@ -129,7 +137,9 @@ impl<'a> Visitor<'a> for RefCollector<'_> {
                     self.visit_decorator(d);
                 }
                 // Parameters shadow; a parameter with our name hides the outer one.
-                if f.parameters.iter().any(|p| p.name().as_str() == self.name) {
+                if f.parameters.iter().any(|p| p.name().as_str() == self.name)
+                    || binds_locally(self.name, &f.body)
+                {
                     return;
                 }
                 self.depth += 1;
@@ -138,10 +148,9 @@ impl<'a> Visitor<'a> for RefCollector<'_> {
                 }
                 self.depth -= 1;
             }
-            Stmt::ClassDef(c) => {
+            Stmt::ClassDef(_) => {
                 self.depth += 1;
                 visitor::walk_stmt(self, stmt);
-                let _ = c;
                 self.depth -= 1;
             }
             Stmt::Global(g) if g.names.iter().any(|n| n.id.as_str() == self.name) => {
