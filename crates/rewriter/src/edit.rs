@@ -79,7 +79,66 @@ pub fn lower(
             EditOp::DeleteLines { .. } => {}
         }
     }
+    join_blank_runs(text, &mut edits);
     edits
+}
+
+fn is_blank_line(text: &str, start: TextSize) -> bool {
+    text[start.to_usize()..line_end_incl(text, start).to_usize()]
+        .trim()
+        .is_empty()
+}
+
+/// Deleting lines that sit between two runs of blank lines joins the runs: a `close()`
+/// after one blank line and before the two ahead of the next `def` would leave three. The
+/// run before the deleted lines is shortened so that the joined run is as long as the
+/// longer of the two; at the end of the file, it goes.
+fn join_blank_runs(text: &str, edits: &mut [Edit]) {
+    let mut order: Vec<usize> = (0..edits.len())
+        .filter(|&i| edits[i].text.is_empty() && !edits[i].range.is_empty())
+        .collect();
+    order.sort_by_key(|&i| edits[i].range.start());
+    let mut groups: Vec<(usize, TextSize)> = vec![];
+    for i in order {
+        match groups.last_mut() {
+            Some((_, end)) if *end == edits[i].range.start() => *end = edits[i].range.end(),
+            _ => groups.push((i, edits[i].range.end())),
+        }
+    }
+    for (first, end) in groups {
+        let start = edits[first].range.start();
+        if start != line_start(text, start) || end != line_start(text, end) {
+            continue;
+        }
+        let mut after = 0usize;
+        let mut at = end;
+        while at.to_usize() < text.len() && is_blank_line(text, at) {
+            after += 1;
+            at = line_end_incl(text, at);
+        }
+        let at_eof = at.to_usize() == text.len();
+        let mut from = start;
+        let mut taken = 0usize;
+        while from > TextSize::default() && (at_eof || taken < after) {
+            let prev = line_start(text, from - TextSize::from(1));
+            if !is_blank_line(text, prev) {
+                break;
+            }
+            from = prev;
+            taken += 1;
+        }
+        // No other edit may lie in the blank lines taken (an insertion at `start` would
+        // end up inside the deletion).
+        let clear = edits.iter().enumerate().all(|(j, e)| {
+            j == first
+                || e.range.end() <= from
+                || e.range.start() > start
+                || (e.range.start() == start && !e.range.is_empty())
+        });
+        if from < start && clear {
+            edits[first].range = TextRange::new(from, edits[first].range.end());
+        }
+    }
 }
 
 /// Spans of the file's strings that cover more than one line: whole f-/t-strings and
@@ -206,5 +265,47 @@ impl OffsetMap {
             delta += len.to_u32() as i64 - old.len().to_u32() as i64;
         }
         TextSize::from((new.to_u32() as i64 - delta) as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delete_line(text: &str, line: &str) -> String {
+        let at = text.find(line).unwrap();
+        let mut edits = vec![Edit {
+            range: TextRange::new(
+                TextSize::try_from(at).unwrap(),
+                TextSize::try_from(at + line.len()).unwrap(),
+            ),
+            text: String::new(),
+        }];
+        join_blank_runs(text, &mut edits);
+        apply(text, &mut edits).unwrap()
+    }
+
+    #[test]
+    fn a_deleted_line_between_blank_runs_leaves_the_longer_run() {
+        let text = "def f():\n    a()\n\n    s.close()\n\n\ndef g():\n    pass\n";
+        assert_eq!(
+            delete_line(text, "    s.close()\n"),
+            "def f():\n    a()\n\n\ndef g():\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn a_deleted_last_line_takes_the_blank_lines_before_it() {
+        let text = "def f():\n    a()\n\n    s.close()\n";
+        assert_eq!(delete_line(text, "    s.close()\n"), "def f():\n    a()\n");
+    }
+
+    #[test]
+    fn a_deleted_line_next_to_code_keeps_its_blank_lines() {
+        let text = "def f():\n    a()\n\n    s.close()\n    b()\n";
+        assert_eq!(
+            delete_line(text, "    s.close()\n"),
+            "def f():\n    a()\n\n    b()\n"
+        );
     }
 }

@@ -156,7 +156,10 @@ fn mid_body_commit(
         return ctx.push(Kind::DoubleTransaction, Safety::Manual, reason, call, None);
     }
     let top = w.body.iter().position(|s| s.range() == stmt_range);
-    let reads_after = top.is_some_and(|k| usage::is_read_only(ctx, &w.body[k + 1..], name, taint));
+    // Nothing after it is no "followed only by reads".
+    let reads_after = top.is_some_and(|k| {
+        k + 1 < w.body.len() && usage::is_read_only(ctx, &w.body[k + 1..], name, taint)
+    });
     let what = if reads_after {
         format!("commit at line {line} is followed only by reads of what it wrote")
     } else {

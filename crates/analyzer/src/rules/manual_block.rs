@@ -601,6 +601,8 @@ fn detached_reviews(
     if closed_before && !guard_expires {
         return;
     }
+    // After a commit every attribute is expired; after a close alone only what was never
+    // loaded (relations) fails.
     for r in usage::returns_in(stmts) {
         if let Some(v) = r.value.as_deref() {
             if let Some(obj) = usage::escaping_object(v, &names) {
@@ -610,7 +612,7 @@ fn detached_reviews(
                 } else {
                     format!("`{obj}`")
                 };
-                review.push(if closed_before {
+                review.push(if guard_expires {
                     format!(
                         "the guard's commit on exit expires {obj} (returned at line {line}): \
                          reading it after the block raises DetachedInstanceError"
@@ -631,7 +633,7 @@ fn detached_reviews(
             .find(|r| r.range.start() > range.end());
         if let Some(r) = after {
             let line = ctx.line(r.range.start());
-            review.push(if closed_before {
+            review.push(if guard_expires {
                 format!(
                     "the guard's commit on exit expires `{obj}`, read at line {line} after the \
                      block: DetachedInstanceError"
@@ -989,6 +991,7 @@ fn leaked(
         range: creation.range(),
         text: header.to_string(),
     });
+    rewrite.ops.extend(blank_lines_after(ctx, creation.end()));
     let first_line = syntax::line_end_incl(ctx.text, creation.end());
     rewrite.ops.push(EditOp::Indent {
         range: TextRange::new(first_line, stmts[stmts.len() - 1].end()),
@@ -1010,6 +1013,26 @@ fn leaked(
             .push(delete(ctx, stmts[stmts.len() - 1].range(), site.unit));
     }
     Ok(removed)
+}
+
+/// Deletes the blank lines right after the statement ending at `end`: the statement
+/// becomes a `with` header, and its body does not start with a blank line.
+fn blank_lines_after(ctx: &Ctx, end: TextSize) -> Option<EditOp> {
+    let first = syntax::line_end_incl(ctx.text, end);
+    let mut at = first;
+    let mut last = None;
+    while at.to_usize() < ctx.text.len() {
+        let next = syntax::line_end_incl(ctx.text, at);
+        if !ctx.text[at.to_usize()..next.to_usize()].trim().is_empty() {
+            break;
+        }
+        last = Some(at);
+        at = next;
+    }
+    Some(EditOp::DeleteLines {
+        range: TextRange::new(first, last?),
+        comment_indent: String::new(),
+    })
 }
 
 /// Delete a statement's lines, keeping its comments at its (shifted) indentation.
@@ -1117,8 +1140,7 @@ fn with_try(
             }
         }
         rollbacks += rb.len();
-        let reraise_only =
-            matches!(rest.as_slice(), [Stmt::Raise(r)] if r.exc.is_none() && r.cause.is_none());
+        let reraise_only = matches!(rest.as_slice(), [Stmt::Raise(r)] if reraises(r, h));
         fates.push((h, rb, rest.is_empty(), reraise_only));
     }
     // A handler that only re-raises is a no-op once nothing after it is kept.
@@ -1228,7 +1250,7 @@ fn with_try(
     if later_kept {
         let changes_errors = decided.iter().find(|(h, fate)| {
             matches!(fate, HandlerFate::Keep { .. })
-                && !matches!(h.body.last(), Some(Stmt::Raise(r)) if r.exc.is_none())
+                && !matches!(h.body.last(), Some(Stmt::Raise(r)) if reraises(r, h))
         });
         if let Some((h, _)) = changes_errors {
             review.push(format!(
@@ -1281,6 +1303,7 @@ fn with_try(
         if let Some(n) = shape.none_init {
             ops.push(delete(ctx, n.range(), ""));
         }
+        ops.extend(blank_lines_after(ctx, creation.end()));
     } else {
         let ind = ctx.indentation(creation.start());
         ops.push(EditOp::Replace {
@@ -1291,8 +1314,8 @@ fn with_try(
                 header.to_string()
             },
         });
-        if let (Some(a), Some(b)) = (shape.intermediates.first(), shape.intermediates.last()) {
-            let _ = (a, b);
+        ops.extend(blank_lines_after(ctx, creation.end()));
+        if !shape.intermediates.is_empty() {
             ops.push(EditOp::Indent {
                 range: TextRange::new(
                     syntax::line_end_incl(ctx.text, creation.end()),
@@ -1378,6 +1401,16 @@ fn with_try(
         ops.push(delete(ctx, c.range(), ""));
     }
     Ok(removed)
+}
+
+/// `raise` or `raise e` in `except E as e:`: the caught exception goes on unchanged.
+fn reraises(r: &ast::StmtRaise, h: &ast::ExceptHandlerExceptHandler) -> bool {
+    let same = match (&r.exc, &h.name) {
+        (None, _) => true,
+        (Some(e), Some(bound)) => matches!(&**e, Expr::Name(n) if n.id.as_str() == bound.as_str()),
+        (Some(_), None) => false,
+    };
+    same && r.cause.is_none()
 }
 
 /// `s.close()` or `if s: s.close()` / `if s is not None: s.close()`.
