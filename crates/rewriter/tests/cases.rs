@@ -3,6 +3,8 @@
 //! result plans nothing.
 
 mod common;
+#[path = "common/reasons.rs"]
+mod reasons;
 
 use std::path::{Path, PathBuf};
 
@@ -26,9 +28,27 @@ fn plan_tree(config_dir: &Path, files: &[PathBuf], targets: &[PathBuf]) -> Vec<P
             let plan = plan_file(f, &index, Selection::SafeAndReview)
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             check_idempotent(&index, &plan);
+            check_reasons(&plan);
             Ok(plan)
         })
         .collect()
+}
+
+/// Every line a reason cites exists and holds what the reason says (section "reasons" of
+/// docs/rules.md).
+fn check_reasons(plan: &FilePlan) {
+    let mut wrong = vec![];
+    for f in &plan.findings {
+        for w in reasons::check(&plan.file.text, &f.reason) {
+            wrong.push(format!("line {}: {w}\n    {}", f.line, f.reason));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}: reasons cite wrong lines:\n{}",
+        plan.file.path.display(),
+        wrong.join("\n")
+    );
 }
 
 /// The rewritten text parses and plans no further rewrite; the same holds when only the
