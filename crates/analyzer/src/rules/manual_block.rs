@@ -402,7 +402,17 @@ fn check_refs(
             continue;
         }
         if !range.contains_range(r.range) {
+            // A fresh `name = ...` after the block: what follows uses that value.
+            if r.kind == RefKind::Store
+                && r.range.start() >= range.end()
+                && rebinds_at_top(scope.body, name, r.range)
+            {
+                break;
+            }
             if r.range.start() < range.start() {
+                if in_branch_that_leaves(scope.body, r.range) {
+                    continue;
+                }
                 return manual(format!(
                     "`{name}` already has a value before the session is created (line {line}): \
                      a parameter or an earlier assignment"
@@ -422,6 +432,30 @@ fn check_refs(
         }
     }
     Ok(())
+}
+
+/// `name = ...` as a statement of the function's own body (not in a branch or loop) whose
+/// target is `at`.
+fn rebinds_at_top(body: &[Stmt], name: &str, at: TextRange) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::Assign(a) => {
+            matches!(a.targets.as_slice(), [Expr::Name(n)] if n.id.as_str() == name && n.range == at)
+        }
+        _ => false,
+    })
+}
+
+/// `at` lies in the body of an `if` (without `else`) of the function's own body that ends
+/// in `return` or `raise`: no value bound there reaches the statements after it.
+fn in_branch_that_leaves(body: &[Stmt], at: TextRange) -> bool {
+    body.iter().any(|s| match s {
+        Stmt::If(i) => {
+            i.elif_else_clauses.is_empty()
+                && i.body.iter().any(|b| b.range().contains_range(at))
+                && matches!(i.body.last(), Some(Stmt::Return(_) | Stmt::Raise(_)))
+        }
+        _ => false,
+    })
 }
 
 /// A reference to the factory object itself (`Session.query(...)`, `Session.remove()`)
