@@ -947,3 +947,93 @@ fn forms_refused_below_1_4_fail_on_1_3() {
         ]
     );
 }
+
+/// The rewrites the plan refuses, run: for each folder of `testdata/naive/` (named after a
+/// case), the case's plan keeps blocks of its files manual (or leaves them alone) and does
+/// not write the text laid there; the folder's `scenario.py` observes the case as it is and with those files
+/// laid over it, and the two runs differ (the snapshot shows how).
+#[test]
+fn refused_rewrites_change_behaviour() {
+    let python = match find_python() {
+        Ok(p) => p,
+        Err(why) if std::env::var_os("CI").is_some() => panic!("{why}"),
+        Err(why) => {
+            eprintln!("SKIPPED: {why}");
+            return;
+        }
+    };
+    let naive_root = root().join("testdata/naive");
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&naive_root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    assert!(
+        folders.len() >= 2,
+        "expected the naive rewrites of testdata/naive"
+    );
+    for naive in folders {
+        let name = naive.file_name().unwrap().to_string_lossy().to_string();
+        let case = root().join("testdata/cases").join(&name);
+        let files = py_files(&case);
+        let index = build_index(&case, &files);
+        let laid: Vec<PathBuf> = py_files(&naive)
+            .into_iter()
+            .filter(|p| p.file_name().unwrap() != "scenario.py")
+            .collect();
+        for file in &laid {
+            let rel = file.strip_prefix(&naive).unwrap();
+            let original = SourceFile::read(&case.join(rel)).unwrap();
+            let plan = plan_file(original, &index, Selection::SafeAndReview).unwrap();
+            assert!(
+                plan.findings.iter().any(|f| f.safety == Safety::Manual) || !plan.is_changed(),
+                "{name}/{}: the plan rewrites the file and keeps no block manual",
+                rel.display()
+            );
+            assert_ne!(
+                plan.rewritten,
+                std::fs::read_to_string(file).unwrap(),
+                "{name}/{}: the plan writes the refused rewrite",
+                rel.display()
+            );
+        }
+        let work = tempfile::tempdir().unwrap();
+        let (before, after) = (work.path().join("before"), work.path().join("after"));
+        copy_tree(&case, &before);
+        copy_tree(&case, &after);
+        for file in &laid {
+            std::fs::copy(file, after.join(file.strip_prefix(&naive).unwrap())).unwrap();
+        }
+        // Run as `-c` from the tree: a script's own folder would come first on sys.path.
+        let scenario = std::fs::read_to_string(naive.join("scenario.py")).unwrap();
+        let run = |dir: &Path| -> Value {
+            let out = Command::new(&python)
+                .args(["-c", &scenario])
+                .current_dir(dir)
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: scenario failed in {}:\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        };
+        let (was, would) = (run(&before), run(&after));
+        assert_ne!(
+            was, would,
+            "{name}: the refused rewrite behaves the same; is it refused for nothing?"
+        );
+        let mut body = String::new();
+        for (label, v) in [("as written", &was), ("refused rewrite", &would)] {
+            body.push_str(&format!("{label}:\n"));
+            for row in v.as_array().unwrap() {
+                body.push_str(&format!("  {} -> {}\n", row[0], row[1]));
+            }
+        }
+        snapshot(&format!("naive__{name}"), &body);
+    }
+}
