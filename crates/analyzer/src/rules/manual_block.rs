@@ -646,9 +646,15 @@ fn detached_reviews(
                 } else {
                     format!("`{obj}`")
                 };
+                // The original left the session open: say it is closed now too.
+                let closed = if closed_before {
+                    ""
+                } else {
+                    "session now closed, and "
+                };
                 review.push(if guard_expires {
                     format!(
-                        "the guard's commit on exit expires {obj} (returned at line {line}): \
+                        "{closed}the guard's commit on exit expires {obj} (returned at line {line}): \
                          reading it after the block raises DetachedInstanceError"
                     )
                 } else {
@@ -667,9 +673,14 @@ fn detached_reviews(
             .find(|r| r.range.start() > range.end());
         if let Some(r) = after {
             let line = ctx.line(r.range.start());
+            let closed = if closed_before {
+                ""
+            } else {
+                "session now closed, and "
+            };
             review.push(if guard_expires {
                 format!(
-                    "the guard's commit on exit expires `{obj}`, read at line {line} after the \
+                    "{closed}the guard's commit on exit expires `{obj}`, read at line {line} after the \
                      block: DetachedInstanceError"
                 )
             } else {
