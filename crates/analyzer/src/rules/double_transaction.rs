@@ -5,13 +5,14 @@
 use ruff_python_ast::{self as ast, Expr, Stmt, StmtWith};
 use ruff_text_size::{Ranged, TextRange};
 
-use super::manual_block::{commit_reviews, remove_stmt};
+use super::manual_block::{commit_reviews, ending_call, remove_stmt};
 use super::raw_factory_with::raw_factory;
 use super::usage::{self, Taint};
 use super::{join_reasons, Ctx, Scope};
 use crate::finding::{Kind, Safety};
 use crate::lifecycle::Lifecycle;
 use crate::rewrite::{EditOp, Rewrite};
+use crate::summaries::{COMMIT, ROLLBACK};
 use crate::syntax;
 
 /// The guard a `with` enters.
@@ -64,10 +65,42 @@ pub(crate) fn check(ctx: &mut Ctx, scope: &Scope, w: &StmtWith) {
     let taint = Taint::compute(scope.body, g.name);
     if g.lifecycle.commits {
         commits(ctx, w, &g, &taint);
+        helper_ends(ctx, w, &g);
     }
     if g.lifecycle.rolls_back() {
         rollbacks(ctx, w, &g);
     }
+}
+
+/// A call inside the guard that commits or rolls back the session further down (the
+/// function summaries): the transaction is split behind the guard's back as by a commit in
+/// the block, but the fix is in that function, so it is reported, never rewritten.
+fn helper_ends(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {
+    let Some(call) = ending_call(ctx, &w.body, g.name, COMMIT | ROLLBACK) else {
+        return;
+    };
+    let line = ctx.line(call.range.start());
+    let then = if g.begin_form {
+        "the next use of the session raises InvalidRequestError"
+    } else if call.commits() {
+        "the work before the call is committed there, not once on exit"
+    } else {
+        "the work before the call is undone there, and the guard commits what follows"
+    };
+    let reason = format!(
+        "line {line} passes the session to `{}`, which {}, inside `{}`, which commits on \
+         exit: {then}; fix by hand (let the guard end the transaction)",
+        call.function,
+        call.what(),
+        g.expr
+    );
+    ctx.push(
+        Kind::DoubleTransaction,
+        Safety::Manual,
+        reason,
+        call.range,
+        None,
+    );
 }
 
 fn commits(ctx: &mut Ctx, w: &StmtWith, g: &Guarded, taint: &Taint) {

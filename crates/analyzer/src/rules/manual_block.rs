@@ -856,7 +856,7 @@ fn begin_form_commits(
     }
     if let Some(call) = ending_call(ctx, body, name, ENDS) {
         return manual(format!(
-            "line {} passes the session to `{}`, which {} it: inside `{}` the next statement \
+            "line {} passes the session to `{}`, which {}: inside `{}` the next statement \
              would fail on the closed transaction; SQLAlchemy's `begin()` allows no \
              checkpoint: fix by hand",
             ctx.line(call.range.start()),
@@ -892,25 +892,30 @@ fn work_of(site: &Site, name: &str, range: TextRange) -> Vec<Stmt> {
 
 /// A call that passes the session to a function of the project that ends its transaction
 /// (directly or in a call further down).
-struct EndingCall {
-    range: TextRange,
-    function: String,
+pub(crate) struct EndingCall {
+    pub(crate) range: TextRange,
+    pub(crate) function: String,
     effects: crate::summaries::Effects,
 }
 
 impl EndingCall {
-    fn what(&self) -> &'static str {
-        match (self.effects & COMMIT != 0, self.effects & ROLLBACK != 0) {
-            (true, true) => "commits or rolls back",
-            (true, false) => "commits",
-            (false, true) => "rolls back",
-            _ => "closes",
+    /// What the function does to the session: "commits it", "rolls it back"...
+    pub(crate) fn what(&self) -> &'static str {
+        match (self.commits(), self.effects & ROLLBACK != 0) {
+            (true, true) => "commits or rolls it back",
+            (true, false) => "commits it",
+            (false, true) => "rolls it back",
+            _ => "closes it",
         }
+    }
+
+    pub(crate) fn commits(&self) -> bool {
+        self.effects & COMMIT != 0
     }
 }
 
 /// The first call in `stmts` whose project callee has one of `bits` on the session `name`.
-fn ending_call(
+pub(crate) fn ending_call(
     ctx: &Ctx,
     stmts: &[Stmt],
     name: &str,
