@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+mod classes;
 mod guards;
 mod imports;
 
@@ -120,6 +121,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     codemod: Option<PathBuf>,
 
+    /// Also plan every package with this codemod binary (say, a build from before a change
+    /// to the analysis) and put its safe / review / manual counts beside this build's
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<PathBuf>,
+
     /// ruff version installed into `<cache>/venv` for the timing baseline
     #[arg(long, value_name = "VERSION", default_value = DEFAULT_RUFF)]
     ruff_version: String,
@@ -176,6 +182,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => build_codemod(&workspace)?,
     };
     eprintln!("corpus: codemod binary {}", codemod.display());
+    let baseline = args.baseline.as_deref().map(absolute).transpose()?;
 
     let timeout = Duration::from_secs(args.timeout);
     let mut reports = Vec::new();
@@ -190,6 +197,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             timeout,
             args.list_findings,
             args.repeat.max(1),
+            baseline.as_deref(),
         ) {
             Ok(report) => reports.push(report),
             Err(err) => {
@@ -856,6 +864,10 @@ struct PackageReport {
     imports_resolving: u64,
     added_imports: Vec<AddedImport>,
     notes: Vec<String>,
+    /// Classes the `--baseline` build planned (absent without one).
+    baseline: Option<classes::ClassCounts>,
+    /// Clauses of review reasons by kind.
+    review_kinds: BTreeMap<String, u64>,
 }
 
 fn measure(
@@ -866,6 +878,7 @@ fn measure(
     timeout: Duration,
     list_findings: bool,
     repeat: usize,
+    baseline: Option<&Path>,
 ) -> Result<PackageReport> {
     let run_dir = cache.join("runs").join(&tree.id);
     fs::create_dir_all(&run_dir)?;
@@ -936,9 +949,30 @@ fn measure(
     let (guard, guard_panics) = run_guard(codemod, &tree.path, &run_dir, timeout, &mut notes)?;
     panics += guard_panics;
 
+    let baseline_counts = match baseline {
+        Some(b) => {
+            let (outcome, base_plan, base_notes) =
+                run_plan(b, &tree.path, &run_dir, "plan-baseline", timeout)?;
+            notes.extend(base_notes);
+            if outcome.crashed() {
+                notes.push(format!("baseline plan {}", outcome.describe()));
+            }
+            base_plan.map(|p| classes::ClassCounts::of(&p.summary.rewrites_by_class))
+        }
+        None => None,
+    };
     let plan = plan.unwrap_or_default();
     let s = &plan.summary;
-    let class = |name: &str| s.rewrites_by_class.get(name).copied().unwrap_or(0);
+    let now = classes::ClassCounts::of(&s.rewrites_by_class);
+    let mut review_kinds = BTreeMap::new();
+    classes::count_review_reasons(
+        plan.files
+            .iter()
+            .flat_map(|f| &f.rewrites)
+            .filter(|r| r.safety == "review")
+            .map(|r| r.reason.as_str()),
+        &mut review_kinds,
+    );
     let input_parse_failures = plan
         .errors
         .iter()
@@ -1070,9 +1104,9 @@ fn measure(
         files_changed_by_apply: changed.len() as u64,
         blocks: s.blocks_by_kind.values().sum(),
         blocks_by_kind: s.blocks_by_kind.clone(),
-        safe: class("safe"),
-        review: class("review"),
-        manual: class("manual"),
+        safe: now.safe,
+        review: now.review,
+        manual: now.manual,
         input_parse_failures,
         internal_errors,
         invalid_outputs: invalid_output_files.len() as u64,
@@ -1093,6 +1127,8 @@ fn measure(
         imports_resolving: added_imports.iter().filter(|a| a.resolves).count() as u64,
         added_imports,
         notes,
+        baseline: baseline_counts,
+        review_kinds,
     })
 }
 
@@ -1333,6 +1369,26 @@ fn render_markdown(report: &FullReport) -> String {
         "\ncodemod: `{}`; ruff {} (`check --select SIM115 --no-cache --exit-zero --isolated`); wall times are the fastest of {} runs, peak RSS the largest; panics = internal errors + exit 101 / signal / timeout of plan, apply or re-plan.",
         report.codemod, report.ruff_version, report.repeat
     );
+    let rows: Vec<classes::Row> = report
+        .packages
+        .iter()
+        .map(|r| classes::Row {
+            package: &r.package,
+            now: classes::ClassCounts {
+                safe: r.safe,
+                review: r.review,
+                manual: r.manual,
+            },
+            baseline: r.baseline,
+        })
+        .collect();
+    let mut kinds = BTreeMap::new();
+    for r in &report.packages {
+        for (k, n) in &r.review_kinds {
+            *kinds.entry(k.clone()).or_default() += n;
+        }
+    }
+    out.push_str(&classes::render(&rows, &kinds));
     out.push_str(&render_guards(report));
     out.push_str(&render_unresolved(report));
     if t.tool_failures > 0 {
