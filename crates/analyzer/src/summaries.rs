@@ -102,6 +102,7 @@ fn summarize(
             .collect(),
         direct: vec![0; params.len()],
         calls: vec![],
+        bare: Default::default(),
         imports,
     };
     for s in &f.body {
@@ -122,6 +123,8 @@ struct BodyVisitor<'i> {
     aliases: HashMap<String, usize>,
     direct: Vec<Effects>,
     calls: Vec<CallSite>,
+    /// Callees already recorded for a call that receives no parameter.
+    bare: std::collections::HashSet<String>,
     imports: &'i FileImports,
 }
 
@@ -193,6 +196,11 @@ impl BodyVisitor<'_> {
         }
         match dotted(&c.func) {
             Some(callee) => {
+                // A call that receives no parameter matters only for what it may open: once
+                // per callee is enough, and builtins and loggers open nothing.
+                if flows.is_empty() && (is_plain(&callee) || !self.bare.insert(callee.clone())) {
+                    return;
+                }
                 let binding = self.imports.root_binding(&callee);
                 self.calls.push(CallSite {
                     callee,
