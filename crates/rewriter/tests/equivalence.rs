@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 
 use analyzer::sqla_version::{SqlaVersions, Version};
 use analyzer::{Safety, SourceFile};
-use common::python::{find_python, find_python_for, SqlaVenv, SQLALCHEMY_VENVS};
+use common::python::{find_python_for, python_or_skip, SqlaVenv, SQLALCHEMY_VENVS};
 use common::{build_index, py_files, root};
 use rewriter::{plan_file, Selection};
 use serde_json::{json, Value};
@@ -791,13 +791,8 @@ fn rewrites_behave_as_classified() {
 /// that leaves the block right away, which is not flagged, works).
 #[test]
 fn begin_block_findings_name_the_functions_that_raise() {
-    let python = match find_python() {
-        Ok(p) => p,
-        Err(why) if std::env::var_os("CI").is_some() => panic!("{why}"),
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
+    let Some(python) = python_or_skip("this harness test") else {
+        return;
     };
     let dir = root().join("testdata/cases/begin_block_closed_by_inner_commit");
     let files = py_files(&dir);
@@ -954,13 +949,8 @@ fn forms_refused_below_1_4_fail_on_1_3() {
 /// laid over it, and the two runs differ (the snapshot shows how).
 #[test]
 fn refused_rewrites_change_behaviour() {
-    let python = match find_python() {
-        Ok(p) => p,
-        Err(why) if std::env::var_os("CI").is_some() => panic!("{why}"),
-        Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
-        }
+    let Some(python) = python_or_skip("this harness test") else {
+        return;
     };
     let naive_root = root().join("testdata/naive");
     let mut folders: Vec<PathBuf> = std::fs::read_dir(&naive_root)
