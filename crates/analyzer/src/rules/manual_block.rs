@@ -181,12 +181,23 @@ fn plan(
 ) -> Check<(Safety, String, Rewrite)> {
     let creation = &site.suite[site.index];
     let range = block_range(site, block);
-    if let Some(line) = factory_used_inside(ctx, site, &factory.callee, range) {
-        return manual(format!(
-            "`{}` itself is used inside the block (line {line}): with a scoped session that \
-             is the block's own session, which the guard would close",
-            factory.callee
-        ));
+    match factory_used_inside(ctx, site, &factory.callee, range) {
+        Some((line, true)) => {
+            return manual(format!(
+                "the session is `{0}`'s (a scoped_session registry), removed from it at line \
+                 {line}: a guard would open a session of its own instead of the registry's, \
+                 which the code the block calls may share",
+                factory.callee
+            ))
+        }
+        Some((line, false)) => {
+            return manual(format!(
+                "`{}` itself is used inside the block (line {line}): with a scoped session \
+                 that is the block's own session, which the guard would close",
+                factory.callee
+            ))
+        }
+        None => {}
     }
     let guard = ctx
         .index
@@ -458,18 +469,23 @@ fn in_branch_that_leaves(body: &[Stmt], at: TextRange) -> bool {
     })
 }
 
-/// A reference to the factory object itself (`Session.query(...)`, `Session.remove()`)
-/// inside the block, other than the creating call.
-fn factory_used_inside(ctx: &Ctx, site: &Site, callee: &str, range: TextRange) -> Option<usize> {
+/// A reference to the factory object itself inside the block, other than the creating
+/// call: its line, and whether it is `F.remove()` (a scoped_session registry's teardown).
+fn factory_used_inside(
+    ctx: &Ctx,
+    site: &Site,
+    callee: &str,
+    range: TextRange,
+) -> Option<(usize, bool)> {
     use ruff_python_ast::visitor::{walk_expr, Visitor};
     struct Find<'c> {
         callee: &'c str,
-        found: Vec<TextRange>,
+        found: Vec<(TextRange, bool)>,
     }
     impl<'a> Visitor<'a> for Find<'_> {
         fn visit_expr(&mut self, expr: &'a Expr) {
-            // `F()` creates another session (a nested block): not a use of the proxy.
             if let Expr::Call(c) = expr {
+                // `F()` creates another session (a nested block): not a use of the proxy.
                 if syntax::dotted(&c.func).as_deref() == Some(self.callee) {
                     for a in c.arguments.args.iter() {
                         self.visit_expr(a);
@@ -479,11 +495,19 @@ fn factory_used_inside(ctx: &Ctx, site: &Site, callee: &str, range: TextRange) -
                     }
                     return;
                 }
+                if let Expr::Attribute(a) = &*c.func {
+                    if a.attr.as_str() == "remove"
+                        && syntax::dotted(&a.value).as_deref() == Some(self.callee)
+                    {
+                        self.found.push((expr.range(), true));
+                        return;
+                    }
+                }
             }
             if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
                 && syntax::dotted(expr).as_deref() == Some(self.callee)
             {
-                self.found.push(expr.range());
+                self.found.push((expr.range(), false));
                 return;
             }
             walk_expr(self, expr);
@@ -499,10 +523,16 @@ fn factory_used_inside(ctx: &Ctx, site: &Site, callee: &str, range: TextRange) -
             ruff_python_ast::visitor::walk_stmt(&mut f, s);
         }
     }
-    f.found
+    let uses: Vec<(TextRange, bool)> = f
+        .found
         .into_iter()
-        .find(|r| !creation.contains_range(*r))
-        .map(|r| ctx.line(r.start()))
+        .filter(|(r, _)| !creation.contains_range(*r))
+        .collect();
+    // Any other use first: it is what the reason must name.
+    uses.iter()
+        .find(|(_, remove)| !remove)
+        .or(uses.first())
+        .map(|(r, remove)| (ctx.line(r.start()), *remove))
 }
 
 /// Two sessions sharing one `try:` (or created one after the other before it) cannot become

@@ -83,6 +83,9 @@ fn claim(before: &str, after: &str) -> Vec<String> {
     if tail("rollback at ") {
         return own(&["rollback"]);
     }
+    if tail("removed from it at ") {
+        return own(&["remove("]);
+    }
     if tail("handler at ") {
         return own(&["except"]);
     }
