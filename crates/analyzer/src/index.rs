@@ -222,7 +222,7 @@ pub struct ProjectIndex {
     pub(crate) summaries: crate::summaries::Summaries,
     /// The SQLAlchemy versions the project allows: SQLAlchemy's own guard forms are
     /// written only where every one of them has the form.
-    pub(crate) sqla: crate::sqla_version::SqlaVersions,
+    pub(crate) sqla: crate::sqla_version::ProjectRanges,
     /// Functions shaped like factory functions whose session is no SQLAlchemy one:
     /// (qualified name, where their session comes from).
     pub(crate) not_factory_fns: Vec<(String, String)>,
@@ -489,7 +489,7 @@ impl ProjectIndex {
         });
         guard_defs.extend(factory_class_guards(&factories, &guard_defs));
         guard_defs.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
-        let sqla = crate::sqla_version::SqlaVersions::detect(root, &config);
+        let sqla = crate::sqla_version::ProjectRanges::detect(root, &config);
         drop(creators);
 
         let mut index = ProjectIndex {
@@ -754,10 +754,7 @@ impl ProjectIndex {
                 .factories
                 .iter()
                 .any(|(f, _)| f.is_async == is_async && !f.has_begin);
-        let below_1_4 = self
-            .sqla
-            .check("", crate::sqla_version::Version::V1_4)
-            .is_err();
+        let below_1_4 = self.sqla.some_below(crate::sqla_version::Version::V1_4);
         if (has_maker || has_other) && below_1_4 {
             notes.push(format!(
                 "no {flavour} guard found in the tree, and SQLAlchemy's own (`<factory>.begin()`, \
@@ -1129,7 +1126,7 @@ impl ProjectIndex {
                     factory.callee
                 )
             })?;
-            return self.in_project_sqlalchemy(guard);
+            return self.in_project_sqlalchemy(guard, file);
         }
         // The codebase's guard makes sessions from its own factory: a block on another
         // factory (another engine, a migration's connection) keeps its own, through
@@ -1149,7 +1146,7 @@ impl ProjectIndex {
                             chosen.expr, factory.maker
                         )
                     })?;
-                return self.in_project_sqlalchemy(guard);
+                return self.in_project_sqlalchemy(guard, file);
             }
         }
         Ok(BlockGuard {
@@ -1181,20 +1178,21 @@ impl ProjectIndex {
     /// `Session` (or a sessionmaker's session) as a context manager and `F.begin()` are
     /// 1.4. (`F.begin()` of an `async_sessionmaker` exists wherever the 2.0 factory does;
     /// no rewrite writes `async_sessionmaker` itself.)
-    fn in_project_sqlalchemy(&self, guard: BlockGuard) -> Result<BlockGuard, String> {
+    fn in_project_sqlalchemy(&self, guard: BlockGuard, file: &Path) -> Result<BlockGuard, String> {
         let form = if guard.begin_on_session {
             format!("`{}` as a context manager with `.begin()`", guard.expr)
         } else {
             format!("`{}`", guard.expr)
         };
         self.sqla
+            .for_file(file)
             .check(&form, crate::sqla_version::Version::V1_4)
             .map(|()| guard)
     }
 
-    /// The SQLAlchemy versions the project allows.
-    pub fn sqlalchemy_versions(&self) -> &crate::sqla_version::SqlaVersions {
-        &self.sqla
+    /// The SQLAlchemy versions the project holding `path` allows.
+    pub fn sqlalchemy_versions(&self, path: &Path) -> &crate::sqla_version::SqlaVersions {
+        self.sqla.for_file(path)
     }
 
     /// The import a file needs for the chosen guard: none in its own module or when the file

@@ -261,8 +261,124 @@ fn poetry_bounds(constraint: &str) -> Option<(Version, Option<(Version, bool)>)>
     bounds(c)
 }
 
-/// Every declaration in the project's files, in a fixed order.
+/// The SQLAlchemy ranges of a tree: its root's, and those of the projects in folders one
+/// or two levels below it that declare their own (an unpacked sdist, the packages of a
+/// monorepo). A file gets the range of the nearest project holding it.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectRanges {
+    pub root: SqlaVersions,
+    pub below: Vec<(PathBuf, SqlaVersions)>,
+}
+
+impl ProjectRanges {
+    /// The config key sets one range for the whole tree; else the project files decide.
+    pub fn detect(root: &Path, config: &LoadedConfig) -> ProjectRanges {
+        let whole = SqlaVersions::detect(root, config);
+        if config.config.sqlalchemy_version.is_some() {
+            return ProjectRanges {
+                root: whole,
+                below: vec![],
+            };
+        }
+        let below = project_folders_below(root)
+            .into_iter()
+            .filter_map(|dir| {
+                let rel = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy();
+                let decls = declarations_at(&dir, &format!("{}/", rel.replace('\\', "/")));
+                (!decls.is_empty()).then(|| (dir, SqlaVersions::from_declarations(decls)))
+            })
+            .collect();
+        ProjectRanges { root: whole, below }
+    }
+
+    /// The range of the project holding `path`.
+    pub fn for_file(&self, path: &Path) -> &SqlaVersions {
+        let canonical = std::fs::canonicalize(path).ok();
+        self.below
+            .iter()
+            .filter(|(dir, _)| {
+                path.starts_with(dir)
+                    || canonical
+                        .as_ref()
+                        .is_some_and(|c| std::fs::canonicalize(dir).is_ok_and(|d| c.starts_with(d)))
+            })
+            .max_by_key(|(dir, _)| dir.components().count())
+            .map_or(&self.root, |(_, v)| v)
+    }
+
+    /// Whether some project of the tree allows a version without `need`.
+    pub fn some_below(&self, need: Version) -> bool {
+        std::iter::once(&self.root)
+            .chain(self.below.iter().map(|(_, v)| v))
+            .any(|v| v.check("", need).is_err())
+    }
+
+    /// Said once when the root's range is unknown.
+    pub fn note(&self) -> Option<String> {
+        let note = self.root.note()?;
+        if self.below.is_empty() {
+            return Some(note);
+        }
+        let dirs: Vec<String> = self
+            .below
+            .iter()
+            .filter_map(|(d, _)| d.file_name().map(|n| format!("{}/", n.to_string_lossy())))
+            .collect();
+        let declare = if dirs.len() == 1 {
+            "which declares its own"
+        } else {
+            "which declare their own"
+        };
+        Some(format!("{note} (outside {}, {declare})", dirs.join(", ")))
+    }
+}
+
+/// Folders one or two levels below `root` that hold a project file, sorted; hidden
+/// folders and virtualenvs are not looked into.
+fn project_folders_below(root: &Path) -> Vec<PathBuf> {
+    const PROJECT_FILES: [&str; 4] = [
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "requirements.txt",
+    ];
+    let subdirs = |dir: &Path| -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return vec![];
+        };
+        let mut v: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                !name.starts_with('.')
+                    && !matches!(name.as_str(), "venv" | "node_modules" | "site-packages")
+            })
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        v
+    };
+    let is_project = |dir: &Path| PROJECT_FILES.iter().any(|f| dir.join(f).is_file());
+    let mut out = vec![];
+    for one in subdirs(root) {
+        if is_project(&one) {
+            out.push(one);
+            continue;
+        }
+        out.extend(subdirs(&one).into_iter().filter(|two| is_project(two)));
+    }
+    out
+}
+
+/// Every declaration in the project's files at `root`, in a fixed order.
 pub fn declarations_in(root: &Path) -> Vec<(Package, Declaration)> {
+    declarations_at(root, "")
+}
+
+/// The declarations of the project files in `root`; `label` prefixes the file names the
+/// declarations cite.
+fn declarations_at(root: &Path, label: &str) -> Vec<(Package, Declaration)> {
     let mut out = vec![];
     if let Some(text) = read(&root.join("pyproject.toml")) {
         pyproject(&text, &mut out);
@@ -284,6 +400,12 @@ pub fn declarations_in(root: &Path) -> Vec<(Package, Declaration)> {
     for lock in ["poetry.lock", "uv.lock", "pdm.lock"] {
         if let Some(text) = read(&root.join(lock)) {
             locked(&text, lock, &mut out);
+        }
+    }
+    // "`...` in setup.py" -> "`...` in pkg/setup.py".
+    for (_, d) in &mut out {
+        if let Some(at) = d.what.rfind(" in ") {
+            d.what.insert_str(at + 4, label);
         }
     }
     out
@@ -645,6 +767,35 @@ mod tests {
         // SQLModel needs 1.4 whatever the SQLAlchemy line says.
         let (_d, v) = project(&[("requirements.txt", "sqlmodel\nsqlalchemy>=1.3\n")]);
         assert_eq!(v.minimum(), Version::V1_4);
+    }
+
+    #[test]
+    fn a_project_in_a_subfolder_has_its_own_range() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            (
+                "Wiki-1.0/setup.py",
+                "setup(install_requires=['SQLAlchemy >= 1.2.9, < 1.4'])",
+            ),
+            (
+                "tools/web/pyproject.toml",
+                "[project]\ndependencies = ['sqlalchemy>=2.0']\n",
+            ),
+            ("loose.py", ""),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let r = ProjectRanges::detect(dir.path(), &LoadedConfig::default());
+        let wiki = r.for_file(&dir.path().join("Wiki-1.0/wiki/pages.py"));
+        let why = wiki.check("`Session.begin()`", Version::V1_4).unwrap_err();
+        assert!(why.contains("Wiki-1.0/setup.py"), "{why}");
+        let web = r.for_file(&dir.path().join("tools/web/app.py"));
+        assert_eq!(web.minimum(), Version::parse("2.0").unwrap());
+        assert!(r.for_file(&dir.path().join("loose.py")).lowest.is_none());
+        assert!(r.some_below(Version::V1_4));
+        assert!(r.note().unwrap().contains("outside Wiki-1.0/, web/"));
     }
 
     #[test]

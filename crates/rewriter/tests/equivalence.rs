@@ -233,7 +233,6 @@ fn plan_jobs(
     selection: Selection,
 ) -> Vec<Job> {
     let index = build_index(config_dir, files);
-    let versions = index.sqlalchemy_versions().clone();
     let mut jobs = vec![];
     for (target, rel) in targets {
         let file = SourceFile::read(target).unwrap();
@@ -280,7 +279,7 @@ fn plan_jobs(
             after: tree.join("after").join(sys_path),
             module,
             findings,
-            versions: versions.clone(),
+            versions: index.sqlalchemy_versions(target).clone(),
         });
     }
     jobs
