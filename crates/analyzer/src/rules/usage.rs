@@ -531,16 +531,21 @@ const WRITES: &[&str] = &[
 pub(crate) fn is_read_only(ctx: &super::Ctx, stmts: &[Stmt], session: &str, taint: &Taint) -> bool {
     struct R<'t, 'c, 'a> {
         watched: Vec<&'t str>,
+        fresh: Vec<String>,
         session: &'t str,
         ctx: &'c super::Ctx<'a>,
         ok: bool,
     }
     impl<'x> Visitor<'x> for R<'_, '_, '_> {
         fn visit_stmt(&mut self, stmt: &'x Stmt) {
+            // A store into a container the block built (a dict literal, `obj.to_dict()`)
+            // writes nothing; into anything else (a relationship list read off an object)
+            // it may.
+            let local = |t: &Expr| is_plain_target(t) || is_local_store(t, &self.fresh);
             match stmt {
-                Stmt::Assign(a) if a.targets.iter().any(|t| !is_plain_target(t)) => self.ok = false,
-                Stmt::AnnAssign(a) if !is_plain_target(&a.target) => self.ok = false,
-                Stmt::AugAssign(a) if !is_plain_target(&a.target) => self.ok = false,
+                Stmt::Assign(a) if !a.targets.iter().all(local) => self.ok = false,
+                Stmt::AnnAssign(a) if !local(&a.target) => self.ok = false,
+                Stmt::AugAssign(a) if !local(&a.target) => self.ok = false,
                 Stmt::Delete(_) | Stmt::Global(_) | Stmt::Nonlocal(_) => self.ok = false,
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => self.ok = false,
                 _ => visitor::walk_stmt(self, stmt),
@@ -598,8 +603,13 @@ pub(crate) fn is_read_only(ctx: &super::Ctx, stmts: &[Stmt], session: &str, tain
     let mut watched: Vec<&str> = vec![session];
     watched.extend(taint.loaded.iter().map(String::as_str));
     watched.extend(taint.holders.iter().map(String::as_str));
+    let fresh = fresh_containers(stmts)
+        .into_iter()
+        .filter(|n| !watched.contains(&n.as_str()))
+        .collect();
     let mut r = R {
         watched,
+        fresh,
         session,
         ctx,
         ok: true,
@@ -638,6 +648,46 @@ pub(crate) fn is_select(arg: &Expr) -> bool {
         },
         _ => false,
     }
+}
+
+/// `d[k] = v` where `d` is one of `fresh`.
+fn is_local_store(t: &Expr, fresh: &[String]) -> bool {
+    matches!(t, Expr::Subscript(s) if matches!(&*s.value, Expr::Name(n) if fresh.iter().any(|f| f == n.id.as_str())))
+}
+
+/// Names the statements bind (and bind only) to a container they build: a literal, a
+/// comprehension, `dict(...)` / `list(...)`, or a conversion like `obj.to_dict()`.
+fn fresh_containers(stmts: &[Stmt]) -> Vec<String> {
+    let mut all = vec![];
+    syntax::walk_stmts(stmts, &mut all);
+    let mut fresh: Vec<String> = vec![];
+    let mut other: Vec<String> = vec![];
+    for s in all {
+        let Stmt::Assign(a) = s else { continue };
+        let builds = match &*a.value {
+            Expr::Dict(_) | Expr::List(_) | Expr::Set(_) => true,
+            Expr::DictComp(_) | Expr::ListComp(_) | Expr::SetComp(_) => true,
+            Expr::Call(c) => match &*c.func {
+                Expr::Name(n) => matches!(n.id.as_str(), "dict" | "list" | "set"),
+                Expr::Attribute(m) => {
+                    matches!(m.attr.as_str(), "to_dict" | "dict" | "model_dump" | "copy")
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        for t in &a.targets {
+            for n in target_names(t) {
+                if builds && matches!(t, Expr::Name(_)) {
+                    fresh.push(n);
+                } else {
+                    other.push(n);
+                }
+            }
+        }
+    }
+    fresh.retain(|n| !other.contains(n));
+    fresh
 }
 
 fn is_plain_target(t: &Expr) -> bool {
