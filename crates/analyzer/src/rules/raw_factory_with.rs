@@ -173,6 +173,15 @@ fn plan(
             "commits, rolls back and closes like `.begin()`"
         } else if trailing.is_some() && guard.lifecycle.commits {
             "commits like the explicit commit and closes like the factory's `with`"
+        } else if guard.lifecycle.commits
+            && usage::session_calls(&w.body, name, "commit").is_empty()
+        {
+            // commit_reviews let it through: the block only reads.
+            "closes like the factory's `with`; the block only reads (through its calls too), \
+             so the guard's commit on exit writes nothing"
+        } else if guard.lifecycle.commits {
+            "closes like the factory's `with`; after its last commit the block only reads, so \
+             the guard's commit on exit writes nothing"
         } else {
             "closes like the factory's `with`"
         };
