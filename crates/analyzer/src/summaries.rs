@@ -300,9 +300,14 @@ impl Function {
     /// Effects on the argument in `slot` of a call of this function; a slot no
     /// parameter takes (`*args`, `**kwargs`) may see anything.
     fn on(&self, slot: &Slot) -> Effects {
+        self.param_of(slot).map_or(UNKNOWN, |k| self.effects[k])
+    }
+
+    /// The parameter that receives the argument in `slot`.
+    fn param_of(&self, slot: &Slot) -> Option<usize> {
         // A bound method's first parameter is the receiver.
         let skip = usize::from(self.is_method);
-        let k = match slot {
+        match slot {
             Slot::Pos(k) => Some(k + skip).filter(|&k| k < self.positional),
             Slot::Kw(n) => self
                 .params
@@ -310,9 +315,27 @@ impl Function {
                 .skip(skip)
                 .position(|p| p == n)
                 .map(|k| k + skip),
-        };
-        k.map_or(UNKNOWN, |k| self.effects[k])
+        }
     }
+}
+
+/// A function's calls as the fixed point uses them.
+struct Lowered {
+    /// Its direct effects and those of unresolved callees: they never change.
+    fixed: Vec<Effects>,
+    /// A call that makes a session itself.
+    opens: bool,
+    /// Project functions it calls: it opens a session when one of them does.
+    open_deps: Vec<usize>,
+    edges: Vec<Edge>,
+}
+
+/// The caller's parameter `param` reaches `callee`'s parameter (`None`: a slot no
+/// parameter takes, which may see anything).
+struct Edge {
+    param: usize,
+    callee: usize,
+    callee_param: Option<usize>,
 }
 
 impl CallEffect<'_> {
@@ -487,34 +510,40 @@ impl Summaries {
     }
 
     /// Rounds until nothing changes; a recursion adds nothing new after its first round.
+    /// The calls are first lowered to what a round needs: the effects that never change
+    /// (an unresolved callee), and edges from a caller's parameter to a callee's.
     fn fixed_point(&mut self, resolved: &[Vec<ResolvedCall>]) {
+        let lowered: Vec<Lowered> = resolved
+            .iter()
+            .enumerate()
+            .map(|(i, calls)| self.lower(i, calls))
+            .collect();
+        for (f, l) in self.functions.iter_mut().zip(&lowered) {
+            f.effects = l.fixed.clone();
+            f.opens |= l.opens;
+        }
         for _round in 0..64 {
             let mut changed = false;
-            for (i, calls) in resolved.iter().enumerate() {
-                let mut effects = self.functions[i].direct.clone();
+            for (i, l) in lowered.iter().enumerate() {
                 let mut opens = self.functions[i].opens;
-                for call in calls {
-                    opens |= call.opens;
-                    match &call.targets {
-                        Targets::External => {
-                            if !call.plain {
-                                call.flows.iter().for_each(|(p, _)| effects[*p] |= UNKNOWN);
-                            }
-                        }
-                        Targets::Project(ids) => {
-                            for &t in ids {
-                                let callee = &self.functions[t];
-                                opens |= callee.opens;
-                                for (p, slot) in &call.flows {
-                                    effects[*p] |= callee.on(slot);
-                                }
-                            }
-                        }
+                opens |= l.open_deps.iter().any(|&t| self.functions[t].opens);
+                let mut gained: Vec<(usize, Effects)> = vec![];
+                for e in &l.edges {
+                    let bits = e
+                        .callee_param
+                        .map_or(UNKNOWN, |k| self.functions[e.callee].effects[k]);
+                    if self.functions[i].effects[e.param] | bits
+                        != self.functions[i].effects[e.param]
+                    {
+                        gained.push((e.param, bits));
                     }
                 }
                 let f = &mut self.functions[i];
-                if f.effects != effects || f.opens != opens {
-                    f.effects = effects;
+                for (p, bits) in gained {
+                    f.effects[p] |= bits;
+                    changed = true;
+                }
+                if f.opens != opens {
                     f.opens = opens;
                     changed = true;
                 }
@@ -528,6 +557,44 @@ impl Summaries {
             f.effects.iter_mut().for_each(|e| *e |= UNKNOWN);
             f.opens = true;
         }
+    }
+
+    /// One function's calls as edges and constants (see `fixed_point`).
+    fn lower(&self, i: usize, calls: &[ResolvedCall]) -> Lowered {
+        let mut l = Lowered {
+            fixed: self.functions[i].direct.clone(),
+            opens: false,
+            open_deps: vec![],
+            edges: vec![],
+        };
+        for call in calls {
+            l.opens |= call.opens;
+            match &call.targets {
+                Targets::External => {
+                    if !call.plain {
+                        call.flows.iter().for_each(|(p, _)| l.fixed[*p] |= UNKNOWN);
+                    }
+                }
+                Targets::Project(ids) => {
+                    l.open_deps.extend(ids.iter().copied());
+                    for &t in ids {
+                        for (p, slot) in &call.flows {
+                            l.edges.push(Edge {
+                                param: *p,
+                                callee: t,
+                                callee_param: self.functions[t].param_of(slot),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        l.open_deps.sort_unstable();
+        l.open_deps.dedup();
+        l.edges.sort_by_key(|e| (e.param, e.callee, e.callee_param));
+        l.edges
+            .dedup_by_key(|e| (e.param, e.callee, e.callee_param));
+        l
     }
 
     fn targets(
