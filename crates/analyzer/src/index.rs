@@ -47,7 +47,7 @@ pub struct FileFacts {
     /// Every `with f(...) as x:` item: the guard uses counted to choose the target.
     pub with_uses: Vec<WithUse>,
     /// What each function does with the sessions it receives (before resolution).
-    pub summaries: Vec<crate::summaries::LocalSummary>,
+    pub summaries: crate::summaries::FileSummaries,
 }
 
 /// `x = f(...)` at module level.

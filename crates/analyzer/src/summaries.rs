@@ -43,8 +43,9 @@ pub enum Slot {
 /// One call in a function body: the callee as written and the parameters it receives.
 #[derive(Debug, Clone)]
 pub struct CallSite {
-    pub callee: String,
-    pub binding: RootBinding,
+    pub callee: Box<str>,
+    /// What the callee's first name is bound to: an index into `FileSummaries::roots`.
+    pub root: u32,
     /// `(parameter index, where it lands)`.
     pub flows: Vec<(usize, Slot)>,
 }
@@ -61,29 +62,71 @@ pub struct LocalSummary {
     pub calls: Vec<CallSite>,
 }
 
+/// Pass 1's view of one file: its functions, and what the first names of their callees
+/// are bound to, once per name (many calls share a root).
+#[derive(Debug, Clone, Default)]
+pub struct FileSummaries {
+    pub functions: Vec<LocalSummary>,
+    pub roots: Vec<RootBinding>,
+}
+
 /// Module-level functions and methods of module-level classes.
-pub fn collect(body: &[Stmt], imports: &FileImports) -> Vec<LocalSummary> {
-    let mut out = vec![];
+pub fn collect(body: &[Stmt], imports: &FileImports) -> FileSummaries {
+    let mut roots = Roots {
+        imports,
+        names: HashMap::new(),
+        bindings: vec![],
+    };
+    let mut functions = vec![];
     for s in body {
         match s {
-            Stmt::FunctionDef(f) => out.push(summarize(f, None, imports)),
+            Stmt::FunctionDef(f) => functions.push(summarize(f, None, &mut roots)),
             Stmt::ClassDef(c) => {
                 for m in &c.body {
                     if let Stmt::FunctionDef(f) = m {
-                        out.push(summarize(f, Some(c.name.to_string()), imports));
+                        functions.push(summarize(f, Some(c.name.to_string()), &mut roots));
                     }
                 }
             }
             _ => {}
         }
     }
-    out
+    FileSummaries {
+        functions,
+        roots: roots.bindings,
+    }
+}
+
+/// The file's root bindings, numbered as first asked for.
+struct Roots<'i> {
+    imports: &'i FileImports,
+    names: HashMap<String, u32>,
+    bindings: Vec<RootBinding>,
+}
+
+impl Roots<'_> {
+    fn of(&mut self, callee: &str) -> u32 {
+        // `self.x` binds differently from `self`: key by what decides the binding.
+        let root = callee.split('.').next().unwrap_or(callee);
+        let key = if matches!(root, "self" | "cls") && callee.contains('.') {
+            "self."
+        } else {
+            root
+        };
+        if let Some(&i) = self.names.get(key) {
+            return i;
+        }
+        let i = self.bindings.len() as u32;
+        self.bindings.push(self.imports.root_binding(callee));
+        self.names.insert(key.to_string(), i);
+        i
+    }
 }
 
 fn summarize(
     f: &ruff_python_ast::StmtFunctionDef,
     class: Option<String>,
-    imports: &FileImports,
+    roots: &mut Roots,
 ) -> LocalSummary {
     let p = &f.parameters;
     let mut params: Vec<String> = p
@@ -103,7 +146,7 @@ fn summarize(
         direct: vec![0; params.len()],
         calls: vec![],
         bare: Default::default(),
-        imports,
+        roots,
     };
     for s in &f.body {
         v.visit_stmt(s);
@@ -118,17 +161,17 @@ fn summarize(
     }
 }
 
-struct BodyVisitor<'i> {
+struct BodyVisitor<'r, 'i> {
     /// Names bound to a parameter (the parameter itself, `s = session`).
     aliases: HashMap<String, usize>,
     direct: Vec<Effects>,
     calls: Vec<CallSite>,
     /// Callees already recorded for a call that receives no parameter.
     bare: std::collections::HashSet<String>,
-    imports: &'i FileImports,
+    roots: &'r mut Roots<'i>,
 }
 
-impl BodyVisitor<'_> {
+impl BodyVisitor<'_, '_> {
     fn param(&self, e: &Expr) -> Option<usize> {
         match e {
             Expr::Name(n) => self.aliases.get(n.id.as_str()).copied(),
@@ -201,10 +244,10 @@ impl BodyVisitor<'_> {
                 if flows.is_empty() && (is_plain(&callee) || !self.bare.insert(callee.clone())) {
                     return;
                 }
-                let binding = self.imports.root_binding(&callee);
+                let root = self.roots.of(&callee);
                 self.calls.push(CallSite {
-                    callee,
-                    binding,
+                    callee: callee.into_boxed_str(),
+                    root,
                     flows,
                 });
             }
@@ -218,7 +261,7 @@ impl BodyVisitor<'_> {
     }
 }
 
-impl<'a> Visitor<'a> for BodyVisitor<'_> {
+impl<'a> Visitor<'a> for BodyVisitor<'_, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::Assign(a) => {
@@ -438,13 +481,16 @@ pub(crate) fn is_plain(callee: &str) -> bool {
 
 impl Summaries {
     pub(crate) fn build(
-        files: Vec<(PathBuf, Option<String>, Vec<LocalSummary>)>,
+        files: Vec<(PathBuf, Option<String>, FileSummaries)>,
         model: &dyn Resolver,
     ) -> Summaries {
         let mut me = Summaries::default();
-        let mut sites: Vec<(PathBuf, Option<String>, Vec<CallSite>)> = vec![];
-        for (path, module, locals) in files {
-            for l in locals {
+        // (file, class, calls) per function; the files' root bindings beside.
+        let mut sites: Vec<(usize, Option<String>, Vec<CallSite>)> = vec![];
+        let mut file_roots: Vec<(PathBuf, Vec<RootBinding>)> = vec![];
+        for (path, module, summaries) in files {
+            let file = file_roots.len();
+            for l in summaries.functions {
                 let owner = match &l.class {
                     Some(c) => format!("{c}.{}", l.name),
                     None => l.name.clone(),
@@ -473,8 +519,9 @@ impl Summaries {
                     Some(m) => format!("{m}.{c}"),
                     None => c,
                 });
-                sites.push((path.clone(), class, l.calls));
+                sites.push((file, class, l.calls));
             }
+            file_roots.push((path, summaries.roots));
         }
         // Only calls that pass a parameter, name a function of the project or may open a
         // session can change a summary: the rest are not resolved at all.
@@ -485,7 +532,8 @@ impl Summaries {
             .collect();
         let resolved: Vec<Vec<ResolvedCall>> = sites
             .into_iter()
-            .map(|(path, class, calls)| {
+            .map(|(file, class, calls)| {
+                let (path, roots) = &file_roots[file];
                 calls
                     .into_iter()
                     .filter(|c| {
@@ -493,7 +541,7 @@ impl Summaries {
                         !c.flows.is_empty() || project_names.contains(last) || model.may_open(last)
                     })
                     .map(|c| {
-                        let r = model.resolve_site(&path, &c.binding, &c.callee);
+                        let r = model.resolve_site(path, &roots[c.root as usize], &c.callee);
                         ResolvedCall {
                             opens: model.may_open(last_segment(&c.callee))
                                 && model.opens(&path, &r, &c.callee),
