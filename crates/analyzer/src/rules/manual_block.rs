@@ -310,13 +310,14 @@ fn plan(
     };
     let orig_closes = removed.closes_in_finally;
     let mut safe_notes = vec![];
-    if !orig_closes {
-        safe_notes.push(if removed.close_after || removed.close_at_end {
+    let leak_note = (!orig_closes).then(|| {
+        if removed.close_after || removed.close_at_end {
             "the session is now also closed on error paths, where it leaked"
         } else {
             "the session is now closed on every path (it leaked before)"
-        });
-    }
+        }
+    });
+    safe_notes.extend(leak_note);
     if let Some(note) = &guard.note {
         safe_notes.push(note.as_str());
     }
@@ -351,6 +352,10 @@ fn plan(
         }
         Ok((Safety::Safe, reason, rewrite))
     } else {
+        // A review rewrite changes the leak too: say so unless a review already does.
+        if let Some(leak) = leak_note.filter(|_| !review.iter().any(|r| r.contains("now closed"))) {
+            review.push(leak.into());
+        }
         if let Some(note) = &guard.note {
             review.push(note.clone());
         }
