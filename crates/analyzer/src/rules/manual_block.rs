@@ -745,10 +745,12 @@ pub(crate) fn commit_reviews(
         return;
     }
     if trailing.is_none() && !else_commit {
-        let last_top = body.iter().rposition(|s| {
-            syntax::is_session_call(s, name, "commit")
-                || ending_call(ctx, std::slice::from_ref(s), name, COMMIT).is_some()
-        });
+        // Only a commit of the block's own is sure to run: a function it calls may commit on
+        // some paths only (the summaries say "may"), so what comes before such a call is
+        // not known to be committed.
+        let last_top = body
+            .iter()
+            .rposition(|s| syntax::is_session_call(s, name, "commit"));
         let tail = match last_top {
             Some(k) => &body[k + 1..],
             None => body,
