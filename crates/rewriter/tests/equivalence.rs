@@ -47,7 +47,7 @@ enum Change {
     ClosesLeak,
     /// "guard commits where the original never committed", "guard commits again at the
     /// end", "guard also commits on the early `return`": more is committed, and the new
-    /// commit can fail.
+    /// commit can fail (injected, or on a constraint the uncommitted work broke).
     AddsCommit,
     /// "DetachedInstanceError": reading the returned / used objects may raise it.
     Detaches,
@@ -129,6 +129,10 @@ fn explained_by(changes: &BTreeSet<Change>, diff: &Diff) -> Option<Change> {
             "db" => diff.commits[1] > diff.commits[0],
             "commits" => more,
             "rollbacks" => fewer,
+            // The work it now commits breaks a constraint the original never reached.
+            "outcome" if after_text.starts_with("raised IntegrityError") => {
+                !diff.before.as_str().unwrap_or("").starts_with("raised")
+            }
             _ => scenario.contains(": commit ") && only_after_hit("injected: commit"),
         },
         Change::Detaches => match field {
