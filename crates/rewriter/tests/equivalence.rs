@@ -836,18 +836,8 @@ fn begin_block_findings_name_the_functions_that_raise() {
     for f in &files {
         std::fs::copy(f, work.path().join(f.file_name().unwrap())).unwrap();
     }
-    let out = Command::new(&python)
-        .args(["-c", script])
-        .current_dir(work.path())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let raised: BTreeSet<String> = serde_json::from_slice(&out.stdout).unwrap();
+    let raised: BTreeSet<String> =
+        serde_json::from_value(run_script(&python, work.path(), script)).unwrap();
     assert_eq!(flagged, raised);
     assert_eq!(
         flagged,
@@ -910,18 +900,7 @@ fn forms_refused_below_1_4_fail_on_1_3() {
         \x20       out.append([name, '%s: %s' % (type(exc).__name__, exc)])\n\
         print(json.dumps(out))\n";
     let run = |dir: &Path| -> Vec<(String, String)> {
-        let out = Command::new(&python)
-            .args(["-c", script])
-            .current_dir(dir)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        serde_json::from_value(run_script(&python, dir, script)).unwrap()
     };
     let originals = run(&before);
     assert_eq!(
@@ -946,10 +925,27 @@ fn forms_refused_below_1_4_fail_on_1_3() {
     );
 }
 
+/// Runs `script` (`python -c`) from `dir`, which it imports from; what it prints is JSON.
+fn run_script(python: &Path, dir: &Path, script: &str) -> Value {
+    let out = Command::new(python)
+        .args(["-c", script])
+        .current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the script failed in {}:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The rewrites the plan refuses, run: for each folder of `testdata/naive/` (named after a
 /// case), the case's plan keeps blocks of its files manual (or leaves them alone) and does
-/// not write the text laid there; the folder's `scenario.py` observes the case as it is and with those files
-/// laid over it, and the two runs differ (the snapshot shows how).
+/// not write the text laid there; the folder's `scenario.py` observes the case as it is
+/// and with those files laid over it, and the two runs differ (the snapshot shows how).
 #[test]
 fn refused_rewrites_change_behaviour() {
     let Some(python) = python_or_skip("this harness test") else {
@@ -1000,22 +996,10 @@ fn refused_rewrites_change_behaviour() {
         }
         // Run as `-c` from the tree: a script's own folder would come first on sys.path.
         let scenario = std::fs::read_to_string(naive.join("scenario.py")).unwrap();
-        let run = |dir: &Path| -> Value {
-            let out = Command::new(&python)
-                .args(["-c", &scenario])
-                .current_dir(dir)
-                .env("PYTHONDONTWRITEBYTECODE", "1")
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{name}: scenario failed in {}:\n{}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            serde_json::from_slice(&out.stdout).unwrap()
-        };
-        let (was, would) = (run(&before), run(&after));
+        let (was, would) = (
+            run_script(&python, &before, &scenario),
+            run_script(&python, &after, &scenario),
+        );
         assert_ne!(
             was, would,
             "{name}: the refused rewrite behaves the same; is it refused for nothing?"
