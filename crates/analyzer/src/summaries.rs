@@ -553,57 +553,65 @@ impl Summaries {
                     .collect()
             })
             .collect();
-        me.fixed_point(&resolved);
+        me.fixed_point(resolved);
         me
     }
 
-    /// Rounds until nothing changes; a recursion adds nothing new after its first round.
-    /// The calls are first lowered to what a round needs: the effects that never change
-    /// (an unresolved callee), and edges from a caller's parameter to a callee's.
-    fn fixed_point(&mut self, resolved: &[Vec<ResolvedCall>]) {
+    /// Propagates effects from callees to callers until nothing changes: a worklist of
+    /// the functions whose callees changed (a recursion settles, as the effects only grow
+    /// in a finite lattice). The calls are first lowered to what that needs: the effects
+    /// that never change (an unresolved callee), and edges from a caller's parameter to a
+    /// callee's.
+    fn fixed_point(&mut self, resolved: Vec<Vec<ResolvedCall>>) {
         let lowered: Vec<Lowered> = resolved
             .iter()
             .enumerate()
             .map(|(i, calls)| self.lower(i, calls))
             .collect();
+        drop(resolved);
+        let mut callers: Vec<Vec<usize>> = vec![vec![]; self.functions.len()];
+        for (i, l) in lowered.iter().enumerate() {
+            for t in l
+                .edges
+                .iter()
+                .map(|e| e.callee)
+                .chain(l.open_deps.iter().copied())
+            {
+                callers[t].push(i);
+            }
+        }
+        for c in &mut callers {
+            c.sort_unstable();
+            c.dedup();
+        }
         for (f, l) in self.functions.iter_mut().zip(&lowered) {
             f.effects = l.fixed.clone();
             f.opens |= l.opens;
         }
-        for _round in 0..64 {
-            let mut changed = false;
-            for (i, l) in lowered.iter().enumerate() {
-                let mut opens = self.functions[i].opens;
-                opens |= l.open_deps.iter().any(|&t| self.functions[t].opens);
-                let mut gained: Vec<(usize, Effects)> = vec![];
-                for e in &l.edges {
-                    let bits = e
-                        .callee_param
-                        .map_or(UNKNOWN, |k| self.functions[e.callee].effects[k]);
-                    if self.functions[i].effects[e.param] | bits
-                        != self.functions[i].effects[e.param]
-                    {
-                        gained.push((e.param, bits));
+        let mut queued = vec![true; self.functions.len()];
+        let mut work: Vec<usize> = (0..self.functions.len()).rev().collect();
+        while let Some(i) = work.pop() {
+            queued[i] = false;
+            let l = &lowered[i];
+            let opens =
+                self.functions[i].opens || l.open_deps.iter().any(|&t| self.functions[t].opens);
+            let mut effects = self.functions[i].effects.clone();
+            for e in &l.edges {
+                effects[e.param] |= e
+                    .callee_param
+                    .map_or(UNKNOWN, |k| self.functions[e.callee].effects[k]);
+            }
+            let f = &mut self.functions[i];
+            if f.effects != effects || f.opens != opens {
+                f.effects = effects;
+                f.opens = opens;
+                for &c in &callers[i] {
+                    if !queued[c] {
+                        queued[c] = true;
+                        work.push(c);
                     }
                 }
-                let f = &mut self.functions[i];
-                for (p, bits) in gained {
-                    f.effects[p] |= bits;
-                    changed = true;
-                }
-                if f.opens != opens {
-                    f.opens = opens;
-                    changed = true;
-                }
             }
-            if !changed {
-                return;
-            }
-        }
-        // Not settled (should not happen: the lattice is finite): trust nothing.
-        for f in &mut self.functions {
-            f.effects.iter_mut().for_each(|e| *e |= UNKNOWN);
-            f.opens = true;
         }
     }
 
