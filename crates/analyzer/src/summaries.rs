@@ -273,6 +273,27 @@ impl<'a> Visitor<'a> for BodyVisitor<'_, '_> {
             Stmt::AugAssign(a) => self.store(&a.target),
             Stmt::AnnAssign(a) => self.store(&a.target),
             Stmt::Delete(d) => d.targets.iter().for_each(|t| self.store(t)),
+            // `with create_session() as session:` inside a function whose parameter is
+            // `session`: in the body the name is the new session, not the parameter.
+            Stmt::With(w) => {
+                let mut hidden = vec![];
+                for item in &w.items {
+                    self.visit_expr(&item.context_expr);
+                    if let Some(Expr::Name(n)) = item.optional_vars.as_deref() {
+                        if self.param(&item.context_expr).is_none() {
+                            if let Some(i) = self.aliases.remove(n.id.as_str()) {
+                                hidden.push((n.id.to_string(), i));
+                            }
+                        }
+                    }
+                }
+                for s in &w.body {
+                    self.visit_stmt(s);
+                }
+                // After the block the name may be either (the `with` may not have run).
+                self.aliases.extend(hidden);
+                return;
+            }
             // `with p.begin():` commits at its end: the call itself is seen below.
             _ => {}
         }
@@ -826,6 +847,14 @@ mod tests {
             UNKNOWN,
             "a callable parameter may do anything"
         );
+    }
+
+    #[test]
+    fn a_session_of_its_own_under_the_parameters_name_is_not_the_parameter() {
+        let s = summaries(
+            "def beat(session):\n    session.merge(1)\n    with make() as session:\n        session.commit()\n",
+        );
+        assert_eq!(effects(&s, "m.beat"), vec![WRITE]);
     }
 
     #[test]
