@@ -265,10 +265,15 @@ impl LoadedConfig {
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    // Only a regular file is read (a FIFO named codemod.toml must not block the run).
+    let failed = |source: std::io::Error| ConfigError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let bytes = crate::source::read_regular(path)
+        .map_err(|e| failed(std::io::Error::other(e.to_string())))?;
+    String::from_utf8(bytes)
+        .map_err(|e| failed(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 fn invalid(path: &Path, e: &toml::de::Error) -> ConfigError {

@@ -15,6 +15,11 @@ pub enum InputError {
     NulByte { line: usize },
     #[error("cannot read: {0}")]
     Io(String),
+    /// A FIFO, a device or a socket: opening or reading it could block or never end.
+    #[error("not a regular file ({0}): not read")]
+    NotRegular(&'static str),
+    #[error("{size} bytes, over the limit of {limit}: not read")]
+    TooLarge { size: u64, limit: u64 },
     #[error("syntax error at line {line}, column {column}: {message}")]
     Syntax {
         line: usize,
@@ -30,8 +35,75 @@ impl InputError {
             InputError::NotUtf8 { line, .. }
             | InputError::NulByte { line }
             | InputError::Syntax { line, .. } => Some(*line),
-            InputError::Io(_) => None,
+            InputError::Io(_) | InputError::NotRegular(_) | InputError::TooLarge { .. } => None,
         }
+    }
+}
+
+/// The largest source file read, in bytes (generated modules of tens of megabytes are
+/// still planned; beyond this a file is reported and skipped).
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// The bytes of a regular file of at most `MAX_FILE_SIZE` bytes. Anything else (a FIFO, a
+/// device such as `/dev/zero` behind a link, a socket) is refused before it is opened, and
+/// checked again on the open file, so no read blocks or runs without end.
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| InputError::Io(e.to_string());
+    regular(&std::fs::metadata(path).map_err(io)?)?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    regular(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_SIZE) as usize);
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(InputError::TooLarge {
+            size: bytes.len() as u64,
+            limit: MAX_FILE_SIZE,
+        });
+    }
+    Ok(bytes)
+}
+
+/// `Err` unless the metadata is a regular file's of at most `MAX_FILE_SIZE` bytes.
+fn regular(meta: &std::fs::Metadata) -> Result<(), InputError> {
+    if !meta.is_file() {
+        return Err(InputError::NotRegular(special_kind(meta)));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(InputError::TooLarge {
+            size: meta.len(),
+            limit: MAX_FILE_SIZE,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
     }
 }
 
@@ -49,9 +121,9 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Reads a source file (see `read_regular`).
     pub fn read(path: &Path) -> Result<SourceFile, InputError> {
-        let bytes = std::fs::read(path).map_err(|e| InputError::Io(e.to_string()))?;
-        Self::from_bytes(path, bytes)
+        Self::from_bytes(path, read_regular(path)?)
     }
 
     pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceFile, InputError> {

@@ -412,7 +412,8 @@ fn declarations_at(root: &Path, label: &str) -> Vec<(Package, Declaration)> {
 }
 
 fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+    // Project files too may be FIFOs or devices: read only regular ones.
+    String::from_utf8(crate::source::read_regular(path).ok()?).ok()
 }
 
 fn push(out: &mut Vec<(Package, Declaration)>, requirement: &str, file: &str) {

@@ -72,7 +72,7 @@ struct ModuleScope {
 }
 
 fn read_scope(path: &Path, tree_roots: &std::collections::HashSet<String>) -> Option<ModuleScope> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = String::from_utf8(crate::source::read_regular(path).ok()?).ok()?;
     let parsed = ruff_python_parser::parse_module(&text).ok()?;
     let body = parsed.into_syntax().body;
     let mut bindings = HashMap::new();
@@ -569,7 +569,10 @@ pub fn production_uses(
     };
     let is_word = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
     for path in files.iter().filter(|p| production(index, p)) {
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Some(text) = crate::source::read_regular(path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
             continue;
         };
         for line in text.lines() {

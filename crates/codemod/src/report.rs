@@ -29,7 +29,9 @@ impl FileError {
     pub fn input(path: &str, err: &InputError) -> FileError {
         let kind = match err {
             InputError::NotUtf8 { .. } | InputError::NulByte { .. } => ErrorKind::Encoding,
-            InputError::Io(_) => ErrorKind::Io,
+            InputError::Io(_) | InputError::NotRegular(_) | InputError::TooLarge { .. } => {
+                ErrorKind::Io
+            }
             InputError::Syntax { .. } => ErrorKind::Syntax,
         };
         let message = match err {

@@ -755,3 +755,69 @@ fn unparsable_rewrite_is_refused_as_an_internal_error() {
     assert_code(&out, 3);
     assert_names(&out, "service.py:6:", "internal error, please report");
 }
+
+/// A FIFO named like a module blocks whoever opens it, and a link to `/dev/zero` never
+/// ends: neither is opened. Both are reported by name, and the rest of the tree is
+/// planned and rewritten.
+#[test]
+fn fifo_and_device_files_are_reported_and_the_rest_is_rewritten() {
+    let dir = service_tree();
+    let root = dir.path();
+    let fifo = Command::new("mkfifo")
+        .arg(root.join("x.py"))
+        .status()
+        .unwrap();
+    assert!(fifo.success(), "mkfifo failed");
+    std::os::unix::fs::symlink("/dev/zero", root.join("z.py")).unwrap();
+    let budget = Duration::from_secs(120);
+    let exe = Path::new(bin());
+
+    let out = run_with_budget(
+        command_of(exe, root, &["plan", "--format", "json"]),
+        budget,
+        "plan",
+    );
+    assert_code(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = |name: &str| {
+        doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == name)
+            .unwrap_or_else(|| panic!("no error for {name}: {doc:#}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        message("x.py").contains("not a regular file (a FIFO)"),
+        "{doc:#}"
+    );
+    assert!(
+        message("z.py").contains("not a regular file (a device)"),
+        "{doc:#}"
+    );
+    assert_eq!(doc["files"][0]["path"], "service.py", "{doc:#}");
+
+    let out = run_with_budget(
+        command_of(exe, root, &["apply", "--all", "."]),
+        budget,
+        "apply",
+    );
+    assert_code(&out, 1);
+    assert_names(&out, "x.py", "not a regular file");
+    assert_names(&out, "z.py", "not a regular file");
+    assert!(rewritten(&read(root, "service.py")));
+    let fifo_kind = std::fs::symlink_metadata(root.join("x.py"))
+        .unwrap()
+        .file_type();
+    assert!(
+        std::os::unix::fs::FileTypeExt::is_fifo(&fifo_kind),
+        "the FIFO was replaced"
+    );
+    assert_eq!(
+        std::fs::read_link(root.join("z.py")).unwrap(),
+        Path::new("/dev/zero")
+    );
+}
