@@ -75,11 +75,32 @@ pub fn display(path: &Path) -> String {
         None => path.to_path_buf(),
     };
     let s = shown.to_string_lossy().into_owned();
-    if std::path::MAIN_SEPARATOR == '/' {
+    let s = if std::path::MAIN_SEPARATOR == '/' {
         s
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
+    };
+    printable(&s)
+}
+
+/// A file name shown with its control characters escaped (`\x1b`, `\u{9b}`): a name may
+/// hold terminal escape sequences (a title change, a screen clear) that must not reach a
+/// terminal, or a log read in one, as they are.
+pub fn printable(name: &str) -> String {
+    if !name.chars().any(char::is_control) {
+        return name.to_string();
     }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A path the user named is a folder (following symlinks).
@@ -273,5 +294,18 @@ mod tests {
             project_root(&bare, &LoadedConfig::default()),
             bare.parent().unwrap()
         );
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(printable("app/db.py"), "app/db.py");
+        assert_eq!(printable("a\u{1b}]0;x\u{7}.py"), "a\\x1b]0;x\\x07.py");
+        assert_eq!(printable("b\u{9b}2J.py"), "b\\u{9b}2J.py");
+        assert_eq!(printable("ünïcode.py"), "ünïcode.py");
     }
 }

@@ -821,3 +821,42 @@ fn fifo_and_device_files_are_reported_and_the_rest_is_rewritten() {
         Path::new("/dev/zero")
     );
 }
+
+/// A file name holding terminal escape sequences (an OSC title change, a screen clear) is
+/// shown with them escaped: no ESC, BEL or CSI byte reaches the output, in text or JSON.
+#[test]
+fn escape_sequences_in_file_names_are_shown_escaped() {
+    let dir = service_tree();
+    let root = dir.path();
+    let hostile = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J.py";
+    write(root, hostile, format!("{HEADER}{}", block("evil")));
+    write(
+        root,
+        "bad\u{1b}[31m.py",
+        "from db import SessionLocal\n\nsession = SessionLocal(\n",
+    );
+    let exe = Path::new(bin());
+    for args in [&["plan", "."][..], &["plan", "--format", "json", "."][..]] {
+        let out = command_of(exe, root, args).output().unwrap();
+        assert_code(&out, 0);
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !bytes.iter().any(|&b| b == 0x1b || b == 0x07 || b == 0x9b),
+                "{args:?}: a control byte reached {stream}:\n{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        // JSON escapes the backslash of the escape once more.
+        let shown = |name: &str| {
+            if args.contains(&"json") {
+                name.replace('\\', "\\\\")
+            } else {
+                name.to_string()
+            }
+        };
+        for name in [r"evil\x1b]0;pwned\x07\x1b[2J.py", r"bad\x1b[31m.py"] {
+            assert!(all.contains(&shown(name)), "{args:?}: no {name}\n{all}");
+        }
+    }
+}
