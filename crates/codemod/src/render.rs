@@ -277,9 +277,31 @@ pub fn patch_name(display: &str) -> String {
     format!("{}.patch", trimmed.replace(['/', '\\'], "__"))
 }
 
+/// `patch_name`, made unique among `used`: `a/b.py` and `a__b.py` both map to
+/// `a__b.py.patch`, so the second gets `a__b.py-2.patch`.
+pub fn unique_patch_name(display: &str, used: &mut std::collections::HashSet<String>) -> String {
+    let base = patch_name(display);
+    let stem = base.trim_end_matches(".patch");
+    let mut name = base.clone();
+    let mut n = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{stem}-{n}.patch");
+        n += 1;
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colliding_patch_names_are_made_unique() {
+        let mut used = std::collections::HashSet::new();
+        assert_eq!(unique_patch_name("a/b.py", &mut used), "a__b.py.patch");
+        assert_eq!(unique_patch_name("a__b.py", &mut used), "a__b.py-2.patch");
+        assert_eq!(unique_patch_name("a/b.py", &mut used), "a__b.py-3.patch");
+    }
 
     #[test]
     fn patch_names() {

@@ -860,3 +860,48 @@ fn escape_sequences_in_file_names_are_shown_escaped() {
         }
     }
 }
+
+/// `plan --patch-dir`: `a/b.py` and `a__b.py` get patches of their own, and a symlink
+/// already in the folder under a patch's name is replaced, not written through.
+#[test]
+fn patch_dir_names_are_unique_and_symlinks_in_it_are_not_followed() {
+    let dir = service_tree();
+    let root = dir.path();
+    write(root, "a/b.py", format!("{HEADER}{}", block("nested")));
+    write(root, "a__b.py", format!("{HEADER}{}", block("flat")));
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    std::fs::create_dir(root.join("patches")).unwrap();
+    std::os::unix::fs::symlink(&victim, root.join("patches/service.py.patch")).unwrap();
+
+    let out = codemod(root, &["plan", "--patch-dir", "patches", "."]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("wrote 3 patches"), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(root.join("patches"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a__b.py-2.patch", "a__b.py.patch", "service.py.patch"]
+    );
+    let targets: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(root.join("patches").join(n)).unwrap();
+            text.lines()
+                .find_map(|l| l.strip_prefix("codemod-target: "))
+                .unwrap_or_else(|| panic!("{n} names no target:\n{text}"))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(targets, ["a__b.py", "a/b.py", "service.py"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    let kind = std::fs::symlink_metadata(root.join("patches/service.py.patch")).unwrap();
+    assert!(
+        kind.file_type().is_file(),
+        "the symlink was written through"
+    );
+}

@@ -92,6 +92,20 @@ pub fn run(args: PlanArgs) -> CmdResult {
     Ok(code)
 }
 
+/// A new temp file in the patch folder, renamed over the name: a symlink already standing
+/// there is replaced, never written through (it could point anywhere).
+fn write_patch(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".codemod-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn print_text(report: &RunReport) -> std::io::Result<()> {
     let mut out = anstream::stdout().lock();
     for file in &report.files {
@@ -110,12 +124,13 @@ fn print_json(report: &RunReport) -> std::io::Result<()> {
 
 fn write_patches(dir: &Path, report: &RunReport, selection: Selection) -> Result<(), FileError> {
     let mut written = 0;
+    let mut used = std::collections::HashSet::new();
     for file in &report.files {
         let Some(text) = render::patch(file, selection) else {
             continue;
         };
-        let path = dir.join(render::patch_name(&file.display));
-        std::fs::write(&path, text).map_err(|e| FileError {
+        let path = dir.join(render::unique_patch_name(&file.display, &mut used));
+        write_patch(&path, text.as_bytes()).map_err(|e| FileError {
             path: walk::display(&walk::absolute(&path)),
             line: None,
             kind: ErrorKind::Io,
