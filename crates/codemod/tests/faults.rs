@@ -905,3 +905,41 @@ fn patch_dir_names_are_unique_and_symlinks_in_it_are_not_followed() {
         "the symlink was written through"
     );
 }
+
+/// `apply --patch` writes only below the current folder: a patch whose target was edited to
+/// `../elsewhere/service.py` or to an absolute path is refused by name, and that file is
+/// left as it was.
+#[test]
+fn patches_naming_files_outside_the_current_folder_are_refused() {
+    let outer = tempfile::tempdir().unwrap();
+    let elsewhere = outer.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let dir = service_tree();
+    let out = codemod(dir.path(), &["plan", "--patch-dir", "patches"]);
+    assert_code(&out, 0);
+    let patch = std::fs::read_to_string(dir.path().join("patches/service.py.patch")).unwrap();
+    // The same tree beside it, which the edited patches point at.
+    for f in ["pyproject.toml", "db.py", "service.py"] {
+        std::fs::copy(dir.path().join(f), elsewhere.join(f)).unwrap();
+    }
+    let project = outer.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    for f in ["pyproject.toml", "db.py", "service.py"] {
+        std::fs::copy(dir.path().join(f), project.join(f)).unwrap();
+    }
+    let absolute = elsewhere.join("service.py").display().to_string();
+    for target in ["../elsewhere/service.py", absolute.as_str()] {
+        let edited = patch.replace(
+            "codemod-target: service.py",
+            &format!("codemod-target: {target}"),
+        );
+        std::fs::write(project.join("edited.patch"), edited).unwrap();
+        let out = codemod(&project, &["apply", "--patch", "edited.patch"]);
+        assert_code(&out, 1);
+        assert_names(&out, target, "outside the current folder");
+        assert!(
+            !rewritten(&read(&elsewhere, "service.py")),
+            "{target} was written"
+        );
+    }
+}

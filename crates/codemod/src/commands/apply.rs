@@ -162,6 +162,26 @@ fn write_plan(path: &Path, plan: &rewriter::FilePlan) -> Result<(), rewriter::Wr
     rewriter::write_atomic(path, &plan.file.original_bytes(), &plan.new_bytes())
 }
 
+/// A patch may name only a file below the current folder: a relative path of plain names
+/// (not absolute, no `..`) that, resolved, stays below it (a symlinked folder may lead out).
+fn inside_current_dir(target: &str) -> Result<(), &'static str> {
+    use std::path::Component;
+    let p = Path::new(target);
+    let plain = p
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if p.is_absolute() || !plain {
+        return Err("names a file outside the current folder (an absolute path, or `..`)");
+    }
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    if let (Ok(cwd), Ok(real)) = (cwd, std::fs::canonicalize(p)) {
+        if !real.starts_with(&cwd) {
+            return Err("names a file that leads outside the current folder (a symlink)");
+        }
+    }
+    Ok(())
+}
+
 /// `apply --patch P...`: each patch's target must still hash to the recorded SHA-256, and
 /// re-planning it (with the recorded selection, against the tree's index) must give the
 /// patch's diff; then it is written like any `apply`. Otherwise the file is left alone.
@@ -180,6 +200,20 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
         patches.push((header, text));
     }
     let mut code = exit::OK;
+    // A patch writes only below the current folder.
+    patches.retain(|(h, _)| match inside_current_dir(&h.target) {
+        Ok(()) => true,
+        Err(why) => {
+            report_error(&FileError {
+                path: walk::printable(&h.target),
+                line: None,
+                kind: ErrorKind::Io,
+                message: format!("the patch {why}; the patch was not applied"),
+            });
+            code = exit::FILE_ERRORS;
+            false
+        }
+    });
     let mut out = anstream::stdout().lock();
     let mut files_written = 0;
     let mut rewrites_written = 0;
