@@ -122,7 +122,8 @@ impl LoadedConfig {
     }
 
     /// Walk up from `start` to the first `codemod.toml` or `pyproject.toml` with a
-    /// `[tool.codemod]` table.
+    /// `[tool.codemod]` table, stopping at the repository root (the folder holding `.git`):
+    /// a config above the repository belongs to someone else.
     pub fn discover(start: &Path) -> Result<LoadedConfig, ConfigError> {
         let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
         let mut dir = if start.is_dir() {
@@ -141,6 +142,9 @@ impl LoadedConfig {
                 if let Some(cfg) = parse_pyproject(&pyproject, &text)? {
                     return Self::build(cfg, Some(pyproject.clone()), d.to_path_buf());
                 }
+            }
+            if d.join(".git").exists() {
+                break;
             }
             dir = d.parent();
         }
@@ -338,6 +342,19 @@ mod tests {
         assert_eq!(cfg.config.guard.as_deref(), Some("db.scope()"));
         assert!(cfg.is_excluded(&cfg.root.join("migrations/v1.py")));
         assert!(!cfg.is_excluded(&cfg.root.join("pkg/v1.py")));
+    }
+
+    #[test]
+    fn discovery_stops_at_the_repository_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("codemod.toml"), "guard = \"outside()\"\n").unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "not toml [").unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("src")).unwrap();
+        let found = LoadedConfig::discover(&repo.join("src")).unwrap();
+        assert!(found.path.is_none(), "{:?}", found.path);
+        assert_eq!(found.config.guard, None);
     }
 
     #[test]
