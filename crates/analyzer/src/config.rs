@@ -186,8 +186,9 @@ impl LoadedConfig {
             ("async-guard", &config.async_guard),
         ] {
             if let Some(expr) = expr {
-                if ruff_python_parser::parse_expression(expr).is_err() {
-                    return Err(bad(key, format!("`{expr}` is not a Python expression")));
+                if let Err(why) = check_guard_expression(expr) {
+                    let shown: String = expr.chars().take(80).collect();
+                    return Err(bad(key, format!("`{shown}` {why}")));
                 }
             }
         }
@@ -266,6 +267,55 @@ impl LoadedConfig {
             per_file_ignores,
         })
     }
+}
+
+/// The longest guard expression accepted.
+const MAX_GUARD_LEN: usize = 200;
+
+/// A guard is written into source as it is: it must be one call of a dotted name whose
+/// arguments are names, attributes or constants (`session_scope(hass=self.hass)`) - no
+/// comment, line break, `await`, lambda, walrus or nested call.
+fn check_guard_expression(expr: &str) -> Result<(), String> {
+    use ruff_python_ast::Expr;
+    if expr.len() > MAX_GUARD_LEN {
+        return Err(format!("is longer than {MAX_GUARD_LEN} characters"));
+    }
+    if expr.contains(['#', '\n', '\r']) {
+        return Err("holds a comment or a line break".into());
+    }
+    let parsed = ruff_python_parser::parse_expression(expr)
+        .map_err(|_| "is not a Python expression".to_string())?;
+    let one_call = "must be one call of a dotted name, like `get_db_session()`";
+    let Expr::Call(call) = parsed.expr() else {
+        return Err(one_call.into());
+    };
+    if crate::syntax::dotted(&call.func).is_none() {
+        return Err(one_call.into());
+    }
+    let plain = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Name(_)
+                | Expr::StringLiteral(_)
+                | Expr::NumberLiteral(_)
+                | Expr::BooleanLiteral(_)
+                | Expr::NoneLiteral(_)
+        ) || (matches!(e, Expr::Attribute(_)) && crate::syntax::dotted(e).is_some())
+    };
+    let args_plain = call.arguments.args.iter().all(plain)
+        && call
+            .arguments
+            .keywords
+            .iter()
+            .all(|k| k.arg.is_some() && plain(&k.value));
+    if !args_plain {
+        return Err(
+            "passes an argument that is not a name, an attribute or a constant (no calls, \
+             `await`, lambdas or walrus in a guard)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -355,6 +405,26 @@ mod tests {
         let found = LoadedConfig::discover(&repo.join("src")).unwrap();
         assert!(found.path.is_none(), "{:?}", found.path);
         assert_eq!(found.config.guard, None);
+    }
+
+    #[test]
+    fn guard_expressions_are_one_plain_call() {
+        assert!(check_guard_expression("get_db_session()").is_ok());
+        assert!(check_guard_expression("db_manager.session_scope()").is_ok());
+        assert!(check_guard_expression("session_scope(hass=self.hass, read_only=True)").is_ok());
+        for bad in [
+            "get_db_session() # c",
+            "await get_db_session()",
+            "__import__(\"os\").system(\"id\") or get_db_session()",
+            "get_db_session(x=__import__(\"os\"))",
+            "(lambda: s)()",
+            "get_db_session(x := 1)",
+            "get_db_session",
+            "get_db_session()\nimport os",
+        ] {
+            assert!(check_guard_expression(bad).is_err(), "{bad}");
+        }
+        assert!(check_guard_expression(&format!("g({})", "a".repeat(300))).is_err());
     }
 
     #[test]
