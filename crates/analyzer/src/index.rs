@@ -1216,6 +1216,19 @@ impl ProjectIndex {
                      module name under the project's import roots)",
                     chosen.expr
                 )),
+                // A config guard without `guard-import` works only where its name is bound.
+                GuardSource::Config { .. } => {
+                    let root = chosen.expr.split(['.', '(']).next().unwrap_or_default().trim();
+                    match imports.root_binding(root) {
+                        crate::resolve::RootBinding::Unbound => Err(format!(
+                            "the config guard `{}` has no `guard-import`, and `{root}` is not \
+                             bound in this file: the rewrite would raise NameError; set \
+                             guard-import",
+                            chosen.expr
+                        )),
+                        _ => Ok(None),
+                    }
+                }
                 _ => Ok(None),
             };
         };
