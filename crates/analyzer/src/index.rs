@@ -1218,7 +1218,12 @@ impl ProjectIndex {
                 )),
                 // A config guard without `guard-import` works only where its name is bound.
                 GuardSource::Config { .. } => {
-                    let root = chosen.expr.split(['.', '(']).next().unwrap_or_default().trim();
+                    let root = chosen
+                        .expr
+                        .split(['.', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .trim();
                     match imports.root_binding(root) {
                         crate::resolve::RootBinding::Unbound => Err(format!(
                             "the config guard `{}` has no `guard-import`, and `{root}` is not \

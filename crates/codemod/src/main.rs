@@ -54,10 +54,40 @@ pub enum Format {
     Json,
 }
 
+/// Stack of every thread that parses or walks a syntax tree. The parser and the visitors
+/// recurse once per nesting level: a generated expression 50,000 levels deep (`a+a+...`,
+/// `f(f(...))`) needs tens of megabytes, far beyond a thread's default 2 MiB. Address space
+/// only: the pages a shallow file never touches are never committed.
+const STACK_SIZE: usize = 512 << 20;
+
 fn main() -> ExitCode {
     pipeline::install_panic_hook();
     // clap exits 2 on usage errors and 0 for --help / --version.
     let cli = Cli::parse();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build_global();
+    // The command itself runs on a thread of the same stack: some files are parsed there.
+    let worker = std::thread::Builder::new()
+        .name("codemod".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run(cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        // The panic was printed by the hook; an internal error.
+        Ok(Err(_)) => ExitCode::from(exit::INTERNAL),
+        Err(_) => no_worker_thread(),
+    }
+}
+
+/// Without a thread of our own (the system refused one), the command cannot run safely on
+/// deep input; say so instead of risking a stack overflow.
+fn no_worker_thread() -> ExitCode {
+    render::print_usage_error("cannot start the worker thread (out of memory or threads)");
+    ExitCode::from(exit::INTERNAL)
+}
+
+fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Plan(args) => commands::plan::run(args),
         Command::Apply(args) => commands::apply::run(args),

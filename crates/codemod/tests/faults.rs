@@ -943,3 +943,45 @@ fn patches_naming_files_outside_the_current_folder_are_refused() {
         );
     }
 }
+
+/// Generated expressions 50,000 levels deep (operators, calls, attributes, subscripts, `not`,
+/// lambdas) in a tree of several files, so they are parsed on worker threads: every command
+/// finishes (no stack overflow) and the block beside them is still rewritten.
+#[test]
+fn expressions_50_000_levels_deep_do_not_overflow_the_stack() {
+    let dir = service_tree();
+    let root = dir.path();
+    let n = 50_000;
+    let head = "from db import SessionLocal\ns = SessionLocal()\n";
+    let shapes = [
+        ("deep_add.py", format!("x = {}\n", vec!["a"; n].join("+"))),
+        (
+            "deep_call.py",
+            format!("x = {}a{}\n", "f(".repeat(n), ")".repeat(n)),
+        ),
+        ("deep_attr.py", format!("x = a{}\n", ".b".repeat(n))),
+        ("deep_sub.py", format!("x = a{}\n", "[0]".repeat(n))),
+        ("deep_not.py", format!("x = {}a\n", "not ".repeat(n))),
+        ("deep_lambda.py", format!("x = {}a\n", "lambda: ".repeat(n))),
+    ];
+    for (name, text) in &shapes {
+        write(root, name, format!("{head}{text}"));
+    }
+    let exe = Path::new(bin());
+    for args in [
+        &["plan", "."][..],
+        &["audit", "."][..],
+        &["report", "."][..],
+        &["guard", "."][..],
+        &["apply", "--all", "."][..],
+    ] {
+        let out = run_with_budget(command_of(exe, root, args), HANG_GUARD, args[0]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?}\n{}",
+            out.status,
+            stderr(&out)
+        );
+    }
+    assert!(rewritten(&read(root, "service.py")));
+}
