@@ -985,3 +985,29 @@ fn expressions_50_000_levels_deep_do_not_overflow_the_stack() {
     }
     assert!(rewritten(&read(root, "service.py")));
 }
+
+/// Run as root, `apply` keeps a rewritten file's owner, group and mode (it used to become
+/// `root:root`, locking its owner out); a file with a second hard link is refused by name
+/// instead of being split from it.
+#[test]
+fn apply_keeps_owner_group_and_mode_and_refuses_hard_links() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = service_tree();
+    let root = dir.path();
+    write(root, "linked.py", format!("{HEADER}{}", block("linked")));
+    std::fs::hard_link(root.join("linked.py"), root.join("linked_twin.txt")).unwrap();
+    let owned = root.join("service.py");
+    std::fs::set_permissions(&owned, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let as_root = std::os::unix::fs::chown(&owned, Some(1234), Some(2345)).is_ok();
+
+    let out = codemod(root, &["apply", "--all", "."]);
+    assert_code(&out, 1);
+    assert_names(&out, "linked.py", "2 hard links");
+    assert!(!rewritten(&read(root, "linked.py")));
+    assert!(rewritten(&read(root, "service.py")));
+    let meta = std::fs::metadata(&owned).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o640);
+    if as_root {
+        assert_eq!((meta.uid(), meta.gid()), (1234, 2345));
+    }
+}

@@ -15,10 +15,95 @@ pub enum WriteError {
     },
 }
 
+/// Why a file is not written although it could be (its kind, not an I/O failure).
+fn refused(path: &Path, why: String) -> WriteError {
+    WriteError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!("{why}; nothing written")),
+    }
+}
+
+/// Where the new text goes: the file itself, or for a symlink the file it points to (the
+/// link stays a link), if that lies below the current folder. A file with several hard
+/// links is refused: a new file renamed into place would split them.
+fn write_target(path: &Path) -> Result<PathBuf, WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let own = std::fs::symlink_metadata(path).map_err(io)?;
+    let target = if own.file_type().is_symlink() {
+        let real = std::fs::canonicalize(path).map_err(io)?;
+        let cwd = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .map_err(io)?;
+        if !real.starts_with(&cwd) {
+            return Err(refused(
+                path,
+                format!(
+                    "a symlink to {}, outside the current folder",
+                    real.display()
+                ),
+            ));
+        }
+        real
+    } else {
+        path.to_path_buf()
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = std::fs::metadata(&target).map_err(io)?.nlink();
+        if links > 1 {
+            return Err(refused(
+                path,
+                format!("it has {links} hard links, which a rewrite would split"),
+            ));
+        }
+    }
+    Ok(target)
+}
+
+/// Give the temp file the owner and group of the file it replaces (as root, or within the
+/// user's own groups); when that cannot be done the file is refused, not given away.
+#[cfg(unix)]
+fn keep_owner(
+    tmp: &std::fs::File,
+    meta: &std::fs::Metadata,
+    path: &Path,
+) -> Result<(), WriteError> {
+    use std::os::unix::fs::MetadataExt;
+    let now = tmp.metadata().map_err(|source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if (now.uid(), now.gid()) == (meta.uid(), meta.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(tmp, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+        refused(
+            path,
+            format!(
+                "cannot keep its owner and group ({}:{}): {e}",
+                meta.uid(),
+                meta.gid()
+            ),
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata, _: &Path) -> Result<(), WriteError> {
+    Ok(())
+}
+
 /// Write `new` to `path` through a temp file in the same folder plus rename, only if the
 /// file still holds `expected` (refuses to clobber a file changed since it was planned).
-/// The file's permissions are kept.
+/// The file's permissions, owner and group are kept; a symlink is written through (see
+/// `write_target`).
 pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), WriteError> {
+    let target = write_target(path)?;
+    let path = target.as_path();
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
@@ -47,6 +132,7 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), Writ
         .map_err(io)?;
     tmp.write_all(new).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
+    keep_owner(tmp.as_file(), &meta, path)?;
     std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io)?;
     // Last look: the file must not have changed while we prepared the new text.
     if std::fs::read(path).map_err(io)? != expected {
@@ -70,6 +156,51 @@ mod tests {
         let err = write_atomic(&p, b"x = 1\n", b"x = 3\n").unwrap_err();
         assert!(matches!(err, WriteError::Changed { .. }));
         assert_eq!(std::fs::read(&p).unwrap(), b"x = 2\n");
+    }
+
+    #[test]
+    fn a_hard_linked_file_is_refused_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        std::fs::write(&p, "x = 1\n").unwrap();
+        std::fs::hard_link(&p, dir.path().join("b.py")).unwrap();
+        let err = write_atomic(&p, b"x = 1\n", b"x = 3\n").unwrap_err();
+        assert!(err.to_string().contains("2 hard links"), "{err}");
+        assert_eq!(std::fs::read(dir.path().join("b.py")).unwrap(), b"x = 1\n");
+    }
+
+    #[test]
+    fn a_symlink_out_of_the_current_folder_is_refused() {
+        // The temp folder is outside the crate folder the tests run in.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.py");
+        std::fs::write(&real, "x = 1\n").unwrap();
+        let link = dir.path().join("link.py");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = write_atomic(&link, b"x = 1\n", b"x = 3\n").unwrap_err();
+        assert!(
+            err.to_string().contains("outside the current folder"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"x = 1\n");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn owner_and_group_are_kept_when_root() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        std::fs::write(&p, "x = 1\n").unwrap();
+        if std::os::unix::fs::chown(&p, Some(1234), Some(2345)).is_err() {
+            return; // not root: the owner cannot be set up, nor lost
+        }
+        write_atomic(&p, b"x = 1\n", b"x = 3\n").unwrap();
+        let meta = std::fs::metadata(&p).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (1234, 2345));
     }
 
     #[test]
