@@ -10,6 +10,7 @@ mod collect;
 mod commands;
 mod html;
 mod interactive;
+mod interrupt;
 mod pipeline;
 mod render;
 mod report;

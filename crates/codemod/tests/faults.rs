@@ -1011,3 +1011,48 @@ fn apply_keeps_owner_group_and_mode_and_refuses_hard_links() {
         assert_eq!((meta.uid(), meta.gid()), (1234, 2345));
     }
 }
+
+/// Ctrl-C (SIGINT) during `apply`: the file being written is finished, the run stops, says
+/// what it wrote (exit 130) and leaves no temp file; every file holds its old or its new
+/// text, and a second `apply` finishes the job.
+#[test]
+fn sigint_during_apply_stops_between_files_and_says_what_was_written() {
+    let dir = many_files_tree();
+    let root = dir.path();
+    let mut child = command(root, &["apply", "--all", "."])
+        .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "20")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the writes have begun.
+    let start = Instant::now();
+    while !rewritten(&read(root, "service.py"))
+        && !(0..KILL_FILES).any(|i| rewritten(&read(root, &format!("pkg{}/mod_{i}.py", i % 10))))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no file was ever written"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 130);
+    assert!(stderr(&out).contains("interrupted: "), "{}", stderr(&out));
+    assert!(
+        temp_files(root).is_empty(),
+        "temp files left: {:?}",
+        temp_files(root)
+    );
+    let written = (0..KILL_FILES)
+        .filter(|i| rewritten(&read(root, &format!("pkg{}/mod_{i}.py", i % 10))))
+        .count();
+    assert!(written < KILL_FILES, "the run did not stop");
+    let out = codemod(root, &["apply", "--all", "."]);
+    assert_code(&out, 0);
+    assert!((0..KILL_FILES).all(|i| rewritten(&read(root, &format!("pkg{}/mod_{i}.py", i % 10)))));
+}

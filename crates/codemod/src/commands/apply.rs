@@ -100,7 +100,13 @@ pub fn run(args: ApplyArgs) -> CmdResult {
     let mut files_written = 0;
     let mut rewrites_written = 0;
     let mut review_left = 0;
-    for file in &report.files {
+    crate::interrupt::catch();
+    let mut stopped_at = None;
+    for (i, file) in report.files.iter().enumerate() {
+        if crate::interrupt::requested() {
+            stopped_at = Some(i);
+            break;
+        }
         review_left += file
             .findings
             .iter()
@@ -137,6 +143,17 @@ pub fn run(args: ApplyArgs) -> CmdResult {
         if rewrites_written == 1 { "" } else { "s" },
         if files_written == 1 { "" } else { "s" },
     );
+    if let Some(i) = stopped_at {
+        let left = report.files.len() - i;
+        let _ = out.flush();
+        let _ = writeln!(
+            anstream::stderr(),
+            "interrupted: {files_written} file{} written, the other {left} left as they were \
+             (run apply again to finish)",
+            if files_written == 1 { "" } else { "s" },
+        );
+        return Ok(exit::INTERRUPTED);
+    }
     if review_left > 0 {
         let _ = writeln!(
             out,

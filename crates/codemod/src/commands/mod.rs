@@ -22,6 +22,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// A bug in the tool: our rewrite does not parse, or a panic.
     pub const INTERNAL: u8 = 3;
+    /// Stopped by SIGINT / SIGTERM between two files (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// A usage or configuration error: printed as `error: ...`, exit 2.
