@@ -74,13 +74,27 @@ pub fn display(path: &Path) -> String {
         },
         None => path.to_path_buf(),
     };
-    let s = shown.to_string_lossy().into_owned();
+    let s = lossless(shown.as_os_str());
     let s = if std::path::MAIN_SEPARATOR == '/' {
         s
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
     };
     printable(&s)
+}
+
+/// A name as text: bytes that are not UTF-8 (possible on Unix) become `\xNN` instead of
+/// U+FFFD, so two such names stay apart and the shown name says which bytes it holds.
+fn lossless(name: &std::ffi::OsStr) -> String {
+    let bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// A file name shown with its control characters escaped (`\x1b`, `\u{9b}`): a name may
@@ -307,5 +321,15 @@ mod printable_tests {
         assert_eq!(printable("a\u{1b}]0;x\u{7}.py"), "a\\x1b]0;x\\x07.py");
         assert_eq!(printable("b\u{9b}2J.py"), "b\\u{9b}2J.py");
         assert_eq!(printable("ünïcode.py"), "ünïcode.py");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bytes_that_are_not_utf8_are_shown_as_escapes() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+        assert_eq!(super::lossless(name), "caf\\xe9.py");
+        let other = std::ffi::OsStr::from_bytes(b"caf\xe8.py");
+        assert_ne!(super::lossless(name), super::lossless(other));
     }
 }

@@ -1056,3 +1056,28 @@ fn sigint_during_apply_stops_between_files_and_says_what_was_written() {
     assert_code(&out, 0);
     assert!((0..KILL_FILES).all(|i| rewritten(&read(root, &format!("pkg{}/mod_{i}.py", i % 10)))));
 }
+
+/// A file name that is not UTF-8 is shown with its bytes escaped (`caf\xe9.py`), not as
+/// U+FFFD: two such names stay apart in text and JSON.
+#[test]
+fn names_that_are_not_utf8_are_shown_with_their_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = service_tree();
+    let root = dir.path();
+    for name in [&b"caf\xe9.py"[..], &b"caf\xe8.py"[..]] {
+        let path = root.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, format!("{HEADER}{}", block("cafe"))).unwrap();
+    }
+    let out = codemod(root, &["plan", "--format", "json", "."]);
+    assert_code(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&r"caf\xe9.py"), "{paths:?}");
+    assert!(paths.contains(&r"caf\xe8.py"), "{paths:?}");
+    assert!(!stdout(&out).contains('\u{fffd}'), "{}", stdout(&out));
+}
