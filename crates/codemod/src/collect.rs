@@ -43,6 +43,9 @@ pub struct Collected {
     pub root: PathBuf,
     pub files: Vec<File>,
     pub errors: Vec<FileError>,
+    /// Files of the run's own (not of the project index around them) that could not be
+    /// parsed: they mention sessions, so they may hide findings.
+    pub unparsed_targets: usize,
     pub skipped: Vec<Skipped>,
     pub counts: Counts,
     pub notes: Vec<String>,
@@ -70,6 +73,11 @@ pub fn collect(
     };
     let run = pipeline::run(config.clone(), paths, &walked.files, walked.errors, options);
     let mut report = run.report;
+    let unparsed_targets = report
+        .errors
+        .iter()
+        .filter(|e| matches!(e.kind, ErrorKind::Syntax | ErrorKind::Encoding))
+        .count();
     report
         .errors
         .extend(run.index_errors.into_iter().map(|mut e| {
@@ -134,6 +142,7 @@ pub fn collect(
         root,
         files,
         errors: report.errors,
+        unparsed_targets,
         skipped: report.skipped,
         counts: report.counts,
         notes: report.notes,

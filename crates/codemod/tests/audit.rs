@@ -826,3 +826,25 @@ fn sqlmodel_session_is_a_database_session_and_a_same_named_vendor_session_is_not
         serde_json::json!({"vendor_sdk": 1})
     );
 }
+
+/// A file that mentions sessions but does not parse may hide findings: with `--fail-on`
+/// the gate fails (exit 1) and says why; without it, the file is reported and the exit is 0.
+#[test]
+fn fail_on_fails_on_a_file_that_names_sessions_but_does_not_parse() {
+    let dir = project();
+    write(
+        dir.path(),
+        "broken.py",
+        "from db import SessionLocal\n\n\ndef f(:\n    session = SessionLocal()\n",
+    );
+    let gated = codemod(dir.path(), &["audit", "--fail-on", "critical", "."]);
+    assert_code(&gated, 1);
+    let err = String::from_utf8_lossy(&gated.stderr).to_string();
+    assert!(err.contains("broken.py"), "{err}");
+    assert!(
+        err.contains("could not be parsed and may hide findings"),
+        "{err}"
+    );
+    let plain = codemod(dir.path(), &["audit", "."]);
+    assert_code(&plain, 0);
+}

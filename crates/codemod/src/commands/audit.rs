@@ -38,7 +38,8 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
     pub format: AuditFormat,
-    /// Exit 1 when a finding at or above this severity is reported.
+    /// Exit 1 when a finding at or above this severity is reported, or a file that mentions
+    /// sessions cannot be parsed (it may hide findings).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
     /// Report only these codes (comma separated or repeated; `SES004` or `double-transaction`).
@@ -277,6 +278,19 @@ pub fn run(args: AuditArgs) -> CmdResult {
         }
     }
     if failing > 0 {
+        code = code.max(exit::FILE_ERRORS);
+    }
+    // A file that names sessions (only such files are parsed) but does not parse may hide
+    // findings: the gate does not pass over it.
+    let unparsed = run.unparsed_targets;
+    if args.fail_on.is_some() && unparsed > 0 {
+        let _ = writeln!(
+            anstream::stderr(),
+            "--fail-on: {unparsed} file{} that mention{} sessions could not be parsed and may \
+             hide findings",
+            if unparsed == 1 { "" } else { "s" },
+            if unparsed == 1 { "s" } else { "" },
+        );
         code = code.max(exit::FILE_ERRORS);
     }
     Ok(code)
