@@ -28,6 +28,8 @@ pub struct Item {
 pub struct File {
     /// As shown to the user (relative to the current folder when below it).
     pub display: String,
+    /// The same path's bytes, exactly (`display` escapes what is not printable UTF-8).
+    pub display_bytes: Vec<u8>,
     /// Relative to the project root, `/` separated (absolute when outside it).
     pub rel: String,
     pub class: FileClass,
@@ -122,6 +124,7 @@ pub fn collect(
             (
                 File {
                     display: f.display,
+                    display_bytes: walk::display_bytes(&f.path),
                     rel,
                     class,
                     diff: f.diff,

@@ -51,10 +51,11 @@ fn rule_properties(severity: Severity, kind: &str) -> PropertyBag {
         .build()
 }
 
-/// A relative path as a URI reference: `/` separated, reserved bytes percent-encoded.
-fn uri(path: &str) -> String {
+/// A relative path as a URI reference: `/` separated, reserved bytes percent-encoded (a
+/// name that is not UTF-8 keeps its bytes: `caf%E9.py`).
+fn uri(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for &b in path {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -62,7 +63,7 @@ fn uri(path: &str) -> String {
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    if path.starts_with('/') {
+    if path.starts_with(b"/") {
         format!("file://{out}")
     } else {
         out
@@ -126,7 +127,7 @@ pub fn log(findings: &[Finding], version: &str) -> Sarif {
                     .physical_location(
                         PhysicalLocation::builder()
                             .artifact_location(
-                                ArtifactLocation::builder().uri(uri(&f.path)).build(),
+                                ArtifactLocation::builder().uri(uri(&f.path_bytes)).build(),
                             )
                             .region(region)
                             .build(),
@@ -167,7 +168,8 @@ mod tests {
 
     #[test]
     fn uris_are_relative_references() {
-        assert_eq!(uri("app/a b.py"), "app/a%20b.py");
-        assert_eq!(uri("/abs/x.py"), "file:///abs/x.py");
+        assert_eq!(uri(b"app/a b.py"), "app/a%20b.py");
+        assert_eq!(uri(b"/abs/x.py"), "file:///abs/x.py");
+        assert_eq!(uri(b"caf\xe9.py"), "caf%E9.py");
     }
 }

@@ -64,17 +64,34 @@ fn current_dir() -> Option<PathBuf> {
     .clone()
 }
 
-/// How a path is shown: relative to the current folder when below it.
-pub fn display(path: &Path) -> String {
-    let shown = match current_dir() {
+/// The path as the user sees it: relative to the current folder when below it.
+fn shown(path: &Path) -> PathBuf {
+    match current_dir() {
         Some(cwd) => match path.strip_prefix(&cwd) {
             Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
             Ok(_) => PathBuf::from("."),
             Err(_) => path.to_path_buf(),
         },
         None => path.to_path_buf(),
-    };
-    let s = lossless(shown.as_os_str());
+    }
+}
+
+/// The bytes of the shown path, exactly (for URIs, which percent-encode them).
+pub fn display_bytes(path: &Path) -> Vec<u8> {
+    let bytes = shown(path).into_os_string().into_encoded_bytes();
+    if std::path::MAIN_SEPARATOR == '/' {
+        bytes
+    } else {
+        bytes
+            .into_iter()
+            .map(|b| if b == b'\\' { b'/' } else { b })
+            .collect()
+    }
+}
+
+/// How a path is shown: relative to the current folder when below it.
+pub fn display(path: &Path) -> String {
+    let s = lossless(shown(path).as_os_str());
     let s = if std::path::MAIN_SEPARATOR == '/' {
         s
     } else {

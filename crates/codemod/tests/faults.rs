@@ -1081,3 +1081,19 @@ fn names_that_are_not_utf8_are_shown_with_their_bytes() {
     assert!(paths.contains(&r"caf\xe8.py"), "{paths:?}");
     assert!(!stdout(&out).contains('\u{fffd}'), "{}", stdout(&out));
 }
+
+/// In SARIF the URI of a file whose name is not UTF-8 keeps its bytes, percent-encoded
+/// (`caf%E9.py`), so code scanning can find the file.
+#[test]
+fn sarif_uris_keep_the_bytes_of_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = service_tree();
+    let root = dir.path();
+    let path = root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.py"));
+    std::fs::write(path, format!("{HEADER}{}", block("cafe"))).unwrap();
+    let out = codemod(root, &["audit", "--format", "sarif", "."]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("\"caf%E9.py\""), "{text}");
+    assert!(!text.contains('\u{fffd}'), "{text}");
+}

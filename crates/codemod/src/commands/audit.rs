@@ -66,6 +66,8 @@ pub struct AuditArgs {
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub path: String,
+    /// The path's bytes, for URIs (SARIF) that must name the file exactly.
+    pub path_bytes: Vec<u8>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
@@ -206,6 +208,7 @@ pub fn audit(
             let detail = detail(&f.reason, f.safety, fixable);
             out.findings.push(Finding {
                 path: file.display.clone(),
+                path_bytes: file.display_bytes.clone(),
                 line: f.line,
                 column: f.column,
                 end_line: item.block.end_line.max(f.line),
