@@ -462,16 +462,7 @@ impl ProjectIndex {
         let mut not_factory_fns = vec![];
         factory_fns.retain(|(d, path)| {
             let resolved = creators.resolve(path, &d.created_by);
-            let module = modules.module_of(path).unwrap_or_default();
-            let found = find_factory(
-                &factories,
-                &modules,
-                &resolved,
-                &d.created_by,
-                &module,
-                &[],
-                &tree_roots,
-            );
+            let found = creators.factory_at(&factories, path, &d.created_by, &resolved);
             if found.is_none() {
                 let ours = |root: &str| tree_roots.contains(root);
                 let origin = crate::provenance::origin(&resolved, ours, None);
@@ -1419,15 +1410,7 @@ fn extend_aliases(
         for ((name, attribute, source), path) in aliases {
             let resolved = creators.resolve(path, source);
             let module = creators.modules.module_of(path).unwrap_or_default();
-            let found = find_factory(
-                factories,
-                creators.modules,
-                &resolved,
-                source,
-                &module,
-                &[],
-                creators.roots,
-            );
+            let found = creators.factory_at(factories, path, source, &resolved);
             let Some(src) = found else { continue };
             let qualified = if *attribute {
                 String::new()
@@ -1504,10 +1487,27 @@ impl Creators<'_> {
             .get(path)
             .and_then(|b| b.iter().find(|(d, _)| d == dotted))
             .map_or(RootBinding::Unbound, |(_, b)| b.clone());
-        match self.modules.resolve_in(path, &binding, dotted) {
-            Resolved::Qualified(q) => Resolved::Qualified(self.modules.follow(&q)),
-            other => other,
-        }
+        self.modules.resolve_followed(path, &binding, dotted)
+    }
+
+    /// The tree's factory `dotted` (resolved as `resolved`) names in the file at `path`.
+    fn factory_at<'f>(
+        &self,
+        factories: &'f [(FactoryDef, PathBuf)],
+        path: &Path,
+        dotted: &str,
+        resolved: &Resolved,
+    ) -> Option<&'f FactoryDef> {
+        let module = self.modules.module_of(path).unwrap_or_default();
+        find_factory(
+            factories,
+            self.modules,
+            resolved,
+            dotted,
+            &module,
+            &[],
+            self.roots,
+        )
     }
 
     /// Whether `created_by` (in the file at `path`) makes SQLAlchemy sessions: a session
@@ -1527,17 +1527,10 @@ impl Creators<'_> {
                 return true;
             }
         }
-        let module = self.modules.module_of(path).unwrap_or_default();
-        let found = find_factory(
-            factories,
-            self.modules,
-            &resolved,
-            created_by,
-            &module,
-            &[],
-            self.roots,
-        );
-        if found.is_some() {
+        if self
+            .factory_at(factories, path, created_by, &resolved)
+            .is_some()
+        {
             return true;
         }
         // `get_instance(hass).get_session()`: kept as the attribute's name alone.
@@ -1630,21 +1623,10 @@ fn mark_removed_registries(
     let project = modules.map.project().to_path_buf();
     let mut marks = vec![];
     for (r, path) in removes {
-        let resolved = match modules.resolve_in(path, &r.binding, &r.registry) {
-            Resolved::Qualified(q) => Resolved::Qualified(modules.follow(&q)),
-            other => other,
+        let resolved = modules.resolve_followed(path, &r.binding, &r.registry);
+        let Some(f) = creators.factory_at(factories, path, &r.registry, &resolved) else {
+            continue;
         };
-        let module = modules.module_of(path).unwrap_or_default();
-        let found = find_factory(
-            factories,
-            modules,
-            &resolved,
-            &r.registry,
-            &module,
-            &[],
-            creators.roots,
-        );
-        let Some(f) = found else { continue };
         if let Some(i) = factories.iter().position(|(g, _)| std::ptr::eq(g, f)) {
             let rel = path.strip_prefix(&project).unwrap_or(path);
             marks.push((i, format!("{}:{}", rel.display(), r.line)));
@@ -1690,10 +1672,7 @@ impl ProjectIndex {
 
 impl crate::summaries::Resolver for ProjectIndex {
     fn resolve_site(&self, path: &Path, binding: &RootBinding, dotted: &str) -> Resolved {
-        match self.modules.resolve_in(path, binding, dotted) {
-            Resolved::Qualified(q) => Resolved::Qualified(self.modules.follow(&q)),
-            other => other,
-        }
+        self.modules.resolve_followed(path, binding, dotted)
     }
 
     fn is_ours(&self, qualified: &str) -> bool {

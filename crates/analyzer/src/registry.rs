@@ -74,6 +74,14 @@ impl Modules {
         binding.resolve(&module, is_package, dotted)
     }
 
+    /// `resolve_in`, then through the tree's re-exports (`follow`).
+    pub fn resolve_followed(&self, path: &Path, binding: &RootBinding, dotted: &str) -> Resolved {
+        match self.resolve_in(path, binding, dotted) {
+            Resolved::Qualified(q) => Resolved::Qualified(self.follow(&q)),
+            other => other,
+        }
+    }
+
     /// Follow re-exports: `app.db.get_db_session` where `app/db/__init__.py` has
     /// `from .session import get_db_session` is `app.db.session.get_db_session`.
     pub fn follow(&self, qualified: &str) -> String {

@@ -268,6 +268,8 @@ fn poetry_bounds(constraint: &str) -> Option<(Version, Option<(Version, bool)>)>
 pub struct ProjectRanges {
     pub root: SqlaVersions,
     pub below: Vec<(PathBuf, SqlaVersions)>,
+    /// `below`'s folders made canonical once, for files named another way (`..`, links).
+    canonical_below: Vec<PathBuf>,
 }
 
 impl ProjectRanges {
@@ -277,10 +279,10 @@ impl ProjectRanges {
         if config.config.sqlalchemy_version.is_some() {
             return ProjectRanges {
                 root: whole,
-                below: vec![],
+                ..Default::default()
             };
         }
-        let below = project_folders_below(root)
+        let below: Vec<(PathBuf, SqlaVersions)> = project_folders_below(root)
             .into_iter()
             .filter_map(|dir| {
                 let rel = dir.strip_prefix(root).unwrap_or(&dir).to_string_lossy();
@@ -288,22 +290,35 @@ impl ProjectRanges {
                 (!decls.is_empty()).then(|| (dir, SqlaVersions::from_declarations(decls)))
             })
             .collect();
-        ProjectRanges { root: whole, below }
+        let canonical_below = below
+            .iter()
+            .map(|(d, _): &(PathBuf, SqlaVersions)| {
+                std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())
+            })
+            .collect();
+        ProjectRanges {
+            root: whole,
+            below,
+            canonical_below,
+        }
     }
 
     /// The range of the project holding `path`.
     pub fn for_file(&self, path: &Path) -> &SqlaVersions {
-        let canonical = std::fs::canonicalize(path).ok();
-        self.below
-            .iter()
-            .filter(|(dir, _)| {
-                path.starts_with(dir)
-                    || canonical
-                        .as_ref()
-                        .is_some_and(|c| std::fs::canonicalize(dir).is_ok_and(|d| c.starts_with(d)))
-            })
-            .max_by_key(|(dir, _)| dir.components().count())
-            .map_or(&self.root, |(_, v)| v)
+        if self.below.is_empty() {
+            return &self.root;
+        }
+        let deepest = |dirs: &mut dyn Iterator<Item = (usize, &PathBuf)>, path: &Path| {
+            dirs.filter(|(_, d)| path.starts_with(d))
+                .max_by_key(|(_, d)| d.components().count())
+                .map(|(i, _)| i)
+        };
+        // As named first; the disk is asked only when that finds nothing.
+        let i = deepest(&mut self.below.iter().map(|(d, _)| d).enumerate(), path).or_else(|| {
+            let real = std::fs::canonicalize(path).ok()?;
+            deepest(&mut self.canonical_below.iter().enumerate(), &real)
+        });
+        i.map_or(&self.root, |i| &self.below[i].1)
     }
 
     /// Whether some project of the tree allows a version without `need`.

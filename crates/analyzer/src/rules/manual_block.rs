@@ -670,6 +670,12 @@ fn detached_reviews(
     if closed_before && !guard_expires {
         return;
     }
+    // The original left the session open: say it is closed now too.
+    let closed = if closed_before {
+        ""
+    } else {
+        "session now closed, and "
+    };
     // After a commit every attribute is expired; after a close alone only what was never
     // loaded (relations) fails.
     for r in usage::returns_in(stmts) {
@@ -680,12 +686,6 @@ fn detached_reviews(
                     format!("what `{name}` loaded")
                 } else {
                     format!("`{obj}`")
-                };
-                // The original left the session open: say it is closed now too.
-                let closed = if closed_before {
-                    ""
-                } else {
-                    "session now closed, and "
                 };
                 review.push(if guard_expires {
                     format!(
@@ -708,11 +708,6 @@ fn detached_reviews(
             .find(|r| r.range.start() > range.end());
         if let Some(r) = after {
             let line = ctx.line(r.range.start());
-            let closed = if closed_before {
-                ""
-            } else {
-                "session now closed, and "
-            };
             review.push(if guard_expires {
                 format!(
                     "{closed}the guard's commit on exit expires `{obj}`, read at line {line} after the \
@@ -1390,7 +1385,6 @@ fn with_try(
         if let Some(n) = shape.none_init {
             ops.push(delete(ctx, n.range(), ""));
         }
-        ops.extend(blank_lines_after(ctx, creation.end()));
     } else {
         let ind = ctx.indentation(creation.start());
         ops.push(EditOp::Replace {
@@ -1401,7 +1395,6 @@ fn with_try(
                 header.to_string()
             },
         });
-        ops.extend(blank_lines_after(ctx, creation.end()));
         if !shape.intermediates.is_empty() {
             ops.push(EditOp::Indent {
                 range: TextRange::new(
@@ -1420,6 +1413,8 @@ fn with_try(
             comment_indent: format!("{ind}{unit}"),
         });
     }
+    // The creation becomes the `with` header: its body does not start with a blank line.
+    ops.extend(blank_lines_after(ctx, creation.end()));
     if kept {
         // Body (and the comment lines after it, up to the first clause) moves one level in.
         let body_start =
