@@ -89,6 +89,7 @@ impl ModuleMap {
             .collect();
         let mut evidence: HashMap<PathBuf, u32> = HashMap::new();
         let mut layout: HashSet<PathBuf> = HashSet::new();
+        let mut is_package: HashMap<PathBuf, bool> = HashMap::new();
         evidence.insert(project.to_path_buf(), 0);
         if project.join("src").is_dir() {
             layout.insert(project.join("src"));
@@ -109,6 +110,16 @@ impl ModuleMap {
                 },
             ));
             for root in candidates {
+                // A package's folder is not where imports start: Python names its files
+                // through the package (`components/http` is `pkg.components.http`, even
+                // where the tree also imports the standard library's `http`).
+                if root != *project
+                    && *is_package
+                        .entry(root.clone())
+                        .or_insert_with(|| root.join("__init__.py").is_file())
+                {
+                    continue;
+                }
                 let named = parts_below(&root, path).map(|p| p.join("."));
                 if named.is_some_and(|n| imported.contains(n.as_str())) {
                     *evidence.entry(root).or_default() += IMPORT_WEIGHT;
@@ -293,6 +304,36 @@ mod tests {
         assert_eq!(
             map.relative_module(&parts, &guard).as_deref(),
             Some("..database.session_scope")
+        );
+    }
+
+    #[test]
+    fn a_package_folder_is_no_import_root_when_its_names_collide_with_imports() {
+        // `components/http` named from `components` is `http`, which the tree imports (the
+        // standard library's): no evidence, since `components` is itself a package.
+        let (_d, root) = tree(&[
+            "ha/__init__.py",
+            "ha/components/__init__.py",
+            "ha/components/http/__init__.py",
+            "ha/components/calendar/__init__.py",
+            "ha/components/recorder/__init__.py",
+            "ha/components/recorder/util.py",
+        ]);
+        let imports = vec!["http".to_string(), "calendar".to_string()];
+        let http = root.join("ha/components/http/__init__.py");
+        let calendar = root.join("ha/components/calendar/__init__.py");
+        let util = root.join("ha/components/recorder/util.py");
+        let map = ModuleMap::build(
+            &root,
+            [
+                (http.as_path(), &imports[..]),
+                (calendar.as_path(), &imports[..]),
+                (util.as_path(), &[][..]),
+            ],
+        );
+        assert_eq!(
+            map.module_of(&util).as_deref(),
+            Some("ha.components.recorder.util")
         );
     }
 
