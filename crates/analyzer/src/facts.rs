@@ -4,6 +4,7 @@ use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_python_parser::Parsed;
 use ruff_text_size::Ranged;
 
+use crate::conditions::{self, Env};
 use crate::guards;
 use crate::index::{
     CallBinding, FactoryDef, FactoryFnDef, FileFacts, GeneratorDef, GuardDef, GuardShape,
@@ -248,6 +249,7 @@ impl Collector<'_> {
                         line: self.line(c.name.range),
                         shape: GuardShape::Class,
                         params: vec![],
+                        lifecycle_params: vec![],
                         nested: class.is_some(),
                     });
                 }
@@ -255,6 +257,11 @@ impl Collector<'_> {
             }
             Stmt::FunctionDef(f) => {
                 self.function(f, class, false);
+                if let (Some(_), Some(attr)) = (class, getter_of(f)) {
+                    self.facts
+                        .aliases
+                        .push((f.name.to_string(), true, format!("self.{attr}")));
+                }
                 // Factories are often bound in `__init__` (`self.Session = sessionmaker()`).
                 let mut all = vec![];
                 syntax::walk_stmts(&f.body, &mut all);
@@ -361,7 +368,8 @@ impl Collector<'_> {
 
     /// `def get_db_session(): return _scope()`: a guard it returns.
     fn returns_guard(&mut self, f: &ast::StmtFunctionDef, class: Option<&str>, nested: bool) {
-        let yielded = |body: &[Stmt]| yielded_session(body).map(|y| (y.created_by, y.lifecycle));
+        let yielded =
+            |g: &ast::StmtFunctionDef| yielded_session(g).map(|y| (y.created_by, y.lifecycle));
         let Some(g) = guards::returned_guard(f, self.module_body, yielded) else {
             return;
         };
@@ -374,8 +382,49 @@ impl Collector<'_> {
             line: self.line(f.name.range),
             shape: GuardShape::ReturnsGuard,
             params: guards::required_params(f),
+            lifecycle_params: vec![],
             nested,
         });
+    }
+
+    /// `factory = self.get_session_factory(name)` in `f`, where that method (or a function
+    /// of this module) is annotated `-> sessionmaker`: the annotation, which the index
+    /// resolves to SQLAlchemy's maker like any other name of the file.
+    fn typed_maker(
+        &self,
+        f: &ast::StmtFunctionDef,
+        class: Option<&str>,
+        local: &str,
+    ) -> Option<String> {
+        if local.contains('.') {
+            return None;
+        }
+        let mut all = vec![];
+        syntax::walk_stmts(&f.body, &mut all);
+        let value = all.iter().find_map(|s| {
+            syntax::assign_name_target(s).and_then(|(n, v)| (n == local).then_some(v))
+        })?;
+        let Expr::Call(call) = value else { return None };
+        let callee = dotted(&call.func)?;
+        let (scope, name) = match callee.split_once('.') {
+            Some(("self", m)) if !m.contains('.') => (self.class_body(class?)?, m),
+            None => (self.module_body, callee.as_str()),
+            _ => return None,
+        };
+        let def = scope.iter().find_map(|s| match s {
+            Stmt::FunctionDef(d) if d.name.as_str() == name => Some(d),
+            _ => None,
+        })?;
+        let annotation = dotted(def.returns.as_deref()?)?;
+        crate::provenance::names_maker(self.imports, &annotation).then_some(annotation)
+    }
+
+    /// The body of the module-level class `name`.
+    fn class_body(&self, name: &str) -> Option<&[Stmt]> {
+        self.module_body.iter().find_map(|s| match s {
+            Stmt::ClassDef(c) if c.name.as_str() == name => Some(&c.body[..]),
+            _ => None,
+        })
     }
 
     /// `x = f(...)` at module level with `f` imported or defined here.
@@ -406,12 +455,13 @@ impl Collector<'_> {
         }) else {
             return;
         };
-        let Some(found) = yielded_session(&f.body) else {
+        let Some(found) = yielded_session(f) else {
             return;
         };
         let Some(lifecycle) = found.lifecycle else {
             return;
         };
+        let params = found.params(f);
         self.facts.guards.push(GuardDef {
             name: name.to_string(),
             created_by: found.created_by,
@@ -420,7 +470,8 @@ impl Collector<'_> {
             lifecycle,
             line,
             shape: GuardShape::Wrapped,
-            params: guards::required_params(f),
+            params,
+            lifecycle_params: found.lifecycle_params,
             nested: false,
         });
     }
@@ -434,13 +485,17 @@ impl Collector<'_> {
             return;
         }
         let decorated = guards::is_context_manager_decorated(f);
-        let Some(found) = yielded_session(&f.body) else {
+        let Some(mut found) = yielded_session(f) else {
             return;
         };
+        if let Some(maker) = self.typed_maker(f, class, &found.created_by) {
+            found.created_by = maker;
+        }
         if decorated {
             let Some(lifecycle) = found.lifecycle else {
                 return;
             };
+            let params = found.params(f);
             self.facts.guards.push(GuardDef {
                 name: f.name.to_string(),
                 created_by: found.created_by,
@@ -449,7 +504,8 @@ impl Collector<'_> {
                 lifecycle,
                 line: self.line(f.name.range),
                 shape: GuardShape::ContextManager,
-                params: guards::required_params(f),
+                params,
+                lifecycle_params: found.lifecycle_params,
                 nested,
             });
         } else if class.is_none() && !nested {
@@ -468,62 +524,68 @@ impl Collector<'_> {
     }
 }
 
+/// `def get_session(self): if self._get_session is None: raise ...; return
+/// self._get_session()`: a method that only calls an attribute of its instance and returns
+/// what it made, so its calls make what that attribute makes. The attribute's name.
+fn getter_of(f: &ast::StmtFunctionDef) -> Option<&str> {
+    let (last, before) = f.body.split_last()?;
+    let Stmt::Return(ast::StmtReturn { value: Some(v), .. }) = last else {
+        return None;
+    };
+    let Expr::Call(call) = &**v else { return None };
+    let Expr::Attribute(a) = &*call.func else {
+        return None;
+    };
+    let checks_only = before.iter().all(|s| match s {
+        Stmt::Expr(e) => e.value.is_string_literal_expr(),
+        Stmt::If(i) => i.elif_else_clauses.is_empty() && matches!(&i.body[..], [Stmt::Raise(_)]),
+        _ => false,
+    });
+    (checks_only && call.arguments.is_empty() && dotted(&a.value).as_deref() == Some("self"))
+        .then(|| a.attr.as_str())
+}
+
 /// A session created and yielded by a generator function.
 struct YieldedSession {
     created_by: String,
     creation_range: Option<ruff_text_size::TextRange>,
     /// `None` when the shape is too unusual to derive (then it is not used as a guard).
     lifecycle: Option<Lifecycle>,
+    /// Parameters the session comes from (`hass` of `get_instance(hass).get_session()`, a
+    /// `session` parameter yielded as is): a call without them has no session.
+    needs: Vec<String>,
+    /// Parameters the lifecycle's conditions read (`read_only`): it holds at their defaults.
+    lifecycle_params: Vec<String>,
+}
+
+impl YieldedSession {
+    /// What callers of the guard `f` must pass: its required parameters, and those the
+    /// session comes from (`session_scope(*, hass=None, session=None)` has no session
+    /// without one of them).
+    fn params(&self, f: &ast::StmtFunctionDef) -> Vec<String> {
+        let mut params = guards::required_params(f);
+        for n in &self.needs {
+            if !params.contains(n) {
+                params.push(n.clone());
+            }
+        }
+        params
+    }
 }
 
 /// Find `s = F(...)` / `with F(...) as s` whose `s` is yielded, and derive what the code
 /// around the `yield` does to it.
-fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
+fn yielded_session(f: &ast::StmtFunctionDef) -> Option<YieldedSession> {
+    let body = &f.body[..];
     let mut all = vec![];
     syntax::walk_stmts(body, &mut all);
     for stmt in &all {
-        match stmt {
+        let (name, call, with_body) = match stmt {
             Stmt::With(w) => {
-                let Some(first) = w.items.first() else {
+                let Some((name, call)) = with_session(w) else {
                     continue;
                 };
-                let Some(Expr::Name(var)) = first.optional_vars.as_deref() else {
-                    continue;
-                };
-                let Expr::Call(call) = &first.context_expr else {
-                    continue;
-                };
-                let Some(callee) = dotted(&call.func) else {
-                    continue;
-                };
-                let name = var.id.as_str();
-                if !syntax::yields_name(&w.body, name) {
-                    continue;
-                }
-                let begin_item = w.items.get(1).is_some_and(|i| {
-                    syntax::method_call_expr(&i.context_expr) == Some((name, "begin"))
-                });
-                let (created_by, base) = if let Some(f) = callee.strip_suffix(".begin") {
-                    (f.to_string(), Lifecycle::SQLALCHEMY_BEGIN)
-                } else if begin_item {
-                    (callee.clone(), Lifecycle::SQLALCHEMY_BEGIN)
-                } else {
-                    (callee.clone(), Lifecycle::SQLALCHEMY_CLOSE_ONLY)
-                };
-                // An unusual shape inside the `with` means no derived lifecycle: not a guard.
-                let lifecycle = derive(&w.body, name).map(|mut l| {
-                    l.closes = true;
-                    if base.commits {
-                        l.commits = true;
-                        l.rollback_on = RollbackOn::BaseException;
-                    }
-                    l
-                });
-                return Some(YieldedSession {
-                    created_by,
-                    creation_range: Some(call.range()),
-                    lifecycle,
-                });
+                (name, call, Some(w))
             }
             _ => {
                 let Some((name, value)) = syntax::assign_name_target(stmt) else {
@@ -536,28 +598,117 @@ fn yielded_session(body: &[Stmt]) -> Option<YieldedSession> {
                     Expr::Await(a) => &*a.value,
                     v => v,
                 };
-                let Expr::Call(call) = value else { continue };
-                // `get_instance(hass).get_session()`: an attribute factory of a returned
-                // object, known by its attribute name.
-                let Some(created_by) = dotted(&call.func).or_else(|| match &*call.func {
-                    Expr::Attribute(a) => Some(a.attr.to_string()),
-                    _ => None,
-                }) else {
+                let Expr::Call(call) = value else {
                     continue;
                 };
-                return Some(YieldedSession {
-                    created_by,
-                    creation_range: Some(call.range()),
-                    lifecycle: derive(body, name),
-                });
+                (name, call, None)
             }
-        }
+        };
+        let mut env = Env::at_defaults(&f.parameters, name);
+        let (created_by, lifecycle) = match with_body {
+            Some(w) => with_lifecycle(w, name, call, &mut env)?,
+            // `get_instance(hass).get_session()`: an attribute factory of a returned
+            // object, known by its attribute name.
+            None => match dotted(&call.func).or_else(|| match &*call.func {
+                Expr::Attribute(a) => Some(a.attr.to_string()),
+                _ => None,
+            }) {
+                Some(c) => (c, derive(body, name, &mut env)),
+                None => continue,
+            },
+        };
+        return Some(YieldedSession {
+            created_by,
+            creation_range: Some(call.range()),
+            lifecycle,
+            needs: session_params(f, name, call),
+            lifecycle_params: env.consulted(),
+        });
     }
     None
 }
 
-/// Derive commit / rollback / close from the `try` that holds `yield name`.
-fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
+/// `with F(...) as s[, s.begin()]:` whose body yields `s`.
+fn with_session(w: &ast::StmtWith) -> Option<(&str, &ast::ExprCall)> {
+    let first = w.items.first()?;
+    let Some(Expr::Name(var)) = first.optional_vars.as_deref() else {
+        return None;
+    };
+    let Expr::Call(call) = &first.context_expr else {
+        return None;
+    };
+    dotted(&call.func)?;
+    let name = var.id.as_str();
+    syntax::yields_name(&w.body, name).then_some((name, call))
+}
+
+/// The factory and lifecycle of `with F(...) as s:` (closes) or `with F.begin() as s:` /
+/// `with F() as s, s.begin():` (also commits and rolls back).
+fn with_lifecycle(
+    w: &ast::StmtWith,
+    name: &str,
+    call: &ast::ExprCall,
+    env: &mut Env,
+) -> Option<(String, Option<Lifecycle>)> {
+    let callee = dotted(&call.func)?;
+    let begin_item = w
+        .items
+        .get(1)
+        .is_some_and(|i| syntax::method_call_expr(&i.context_expr) == Some((name, "begin")));
+    let (created_by, base) = if let Some(f) = callee.strip_suffix(".begin") {
+        (f.to_string(), Lifecycle::SQLALCHEMY_BEGIN)
+    } else if begin_item {
+        (callee.clone(), Lifecycle::SQLALCHEMY_BEGIN)
+    } else {
+        (callee.clone(), Lifecycle::SQLALCHEMY_CLOSE_ONLY)
+    };
+    // An unusual shape inside the `with` means no derived lifecycle: not a guard.
+    let lifecycle = derive(&w.body, name, env).map(|mut l| {
+        l.closes = true;
+        if base.commits {
+            l.commits = true;
+            l.rollback_on = RollbackOn::BaseException;
+        }
+        l
+    });
+    Some((created_by, lifecycle))
+}
+
+/// The parameters of `f` the yielded session `name` comes from.
+fn session_params(f: &ast::StmtFunctionDef, name: &str, creation: &ast::ExprCall) -> Vec<String> {
+    let p = &f.parameters;
+    let params: Vec<&str> = p
+        .posonlyargs
+        .iter()
+        .chain(&p.args)
+        .chain(&p.kwonlyargs)
+        .map(|a| a.parameter.name.as_str())
+        .filter(|n| !matches!(*n, "self" | "cls"))
+        .collect();
+    let mut names = syntax::names_in(&creation.func);
+    let args = &creation.arguments;
+    for e in args
+        .args
+        .iter()
+        .chain(args.keywords.iter().map(|k| &k.value))
+    {
+        names.extend(syntax::names_in(e));
+    }
+    let mut needs: Vec<String> = names
+        .into_iter()
+        .filter(|n| params.contains(&n.as_str()))
+        .collect();
+    needs.dedup();
+    if params.contains(&name) {
+        needs.push(name.to_string());
+    }
+    needs
+}
+
+/// Derive commit / rollback / close from the `try` that holds `yield name`, for a caller at
+/// the parameters' defaults (`env`): a commit under `if not read_only:` commits, a rollback
+/// under a flag still false at the `yield` does not happen for errors of the body.
+fn derive(body: &[Stmt], name: &str, env: &mut Env) -> Option<Lifecycle> {
     let mut all = vec![];
     syntax::walk_stmts(body, &mut all);
     let is_yield = |s: &Stmt| matches!(s, Stmt::Expr(e) if matches!(&*e.value, Expr::Yield(_)));
@@ -575,11 +726,34 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
             closes: false,
         });
     };
-    let yield_at = t.body.iter().position(is_yield)?;
-    let commits = t.body[yield_at + 1..]
+    // What holds at the `yield`: the statements before the `try` when it is at this level.
+    match body
         .iter()
-        .chain(t.orelse.iter())
-        .any(|s| syntax::is_session_call(s, name, "commit"));
+        .position(|s| matches!(s, Stmt::Try(x) if std::ptr::eq(x, t)))
+    {
+        Some(at) => env.run(&body[..at]),
+        None => env.forget(body),
+    }
+    let yield_at = t.body.iter().position(is_yield)?;
+    env.run(&t.body[..yield_at]);
+    let mut after = env.clone();
+    let commits = conditions::calls_method(&mut after, &t.body[yield_at + 1..], name, "commit")?
+        | conditions::calls_method(&mut after, &t.orelse, name, "commit")?;
+    let handlers = handlers_lifecycle(t, name, env)?;
+    let closes = t
+        .finalbody
+        .iter()
+        .any(|s| method_call_stmt(s).is_some_and(|(r, m)| r == name && m == "close"));
+    Some(Lifecycle {
+        commits,
+        closes,
+        ..handlers
+    })
+}
+
+/// Rollback, re-raise and translation from the handlers of the guard's `try`, for errors
+/// of the body (raised at the `yield`, with `env` as it holds there).
+fn handlers_lifecycle(t: &ast::StmtTry, name: &str, env: &Env) -> Option<Lifecycle> {
     // Handlers are tried in order: the widest one that rolls back decides what is covered;
     // a guard that only rolls back narrow errors is not treated as one.
     let mut rollback_on = RollbackOn::Never;
@@ -588,14 +762,16 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
     let mut narrow_only = false;
     for h in &t.handlers {
         let ast::ExceptHandler::ExceptHandler(h) = h;
-        let rolls_back = h
-            .body
-            .iter()
-            .any(|s| syntax::is_session_call(s, name, "rollback"));
+        let rolls_back = conditions::calls_method(&mut env.clone(), &h.body, name, "rollback")?;
         match h.body.last() {
-            Some(Stmt::Raise(r)) if r.exc.is_none() => {}
-            Some(Stmt::Raise(_)) => translates = true,
-            _ => reraises = false,
+            Some(Stmt::Raise(r)) if r.exc.is_some() => translates = true,
+            _ => {
+                let mut before_last = env.clone();
+                before_last.run(&h.body[..h.body.len().saturating_sub(1)]);
+                if !conditions::handler_reraises(&before_last, &h.body)? {
+                    reraises = false;
+                }
+            }
         }
         if rolls_back {
             match h.type_.as_deref().and_then(dotted).as_deref() {
@@ -615,15 +791,11 @@ fn derive(body: &[Stmt], name: &str) -> Option<Lifecycle> {
     if narrow_only && rollback_on == RollbackOn::Never {
         return None;
     }
-    let closes = t
-        .finalbody
-        .iter()
-        .any(|s| method_call_stmt(s).is_some_and(|(r, m)| r == name && m == "close"));
     Some(Lifecycle {
-        commits,
+        commits: false,
         rollback_on,
         reraises,
         translates,
-        closes,
+        closes: false,
     })
 }

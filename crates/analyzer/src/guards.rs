@@ -31,7 +31,7 @@ pub(crate) fn is_context_manager_decorated(f: &ast::StmtFunctionDef) -> bool {
 pub(crate) fn returned_guard(
     f: &ast::StmtFunctionDef,
     module_body: &[Stmt],
-    yielded: impl Fn(&[Stmt]) -> Option<(String, Option<Lifecycle>)>,
+    yielded: impl Fn(&ast::StmtFunctionDef) -> Option<(String, Option<Lifecycle>)>,
 ) -> Option<ReturnedGuard> {
     let returned = f.body.iter().rev().find_map(|s| match s {
         Stmt::Return(r) => r.value.as_deref(),
@@ -71,7 +71,7 @@ pub(crate) fn returned_guard(
         }
         _ => return None,
     };
-    let (created_by, lifecycle) = yielded(&generator.body)?;
+    let (created_by, lifecycle) = yielded(generator)?;
     Some(ReturnedGuard {
         created_by,
         lifecycle: lifecycle?,

@@ -141,8 +141,13 @@ pub struct GuardDef {
     pub lifecycle: Lifecycle,
     pub line: usize,
     pub shape: GuardShape,
-    /// Required parameters callers must pass (`hass` of `session_scope(*, hass)`).
+    /// Parameters callers must pass (`hass` of `session_scope(*, hass)`), or one of which
+    /// they must pass when the session comes from them (`hass=None, session=None`).
     pub params: Vec<String>,
+    /// Parameters the lifecycle depends on (`read_only` of `if not read_only: commit()`):
+    /// it is the lifecycle of calls that leave them at their defaults.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_params: Vec<String>,
     /// Defined inside a function: reachable only through what returns it, never imported.
     pub nested: bool,
 }
@@ -591,6 +596,9 @@ impl ProjectIndex {
             .filter(|g| g.file_class == FileClass::Production && g.reachable() && g.args_agree())
             .collect();
         for g in self.guards.iter().filter(flavoured) {
+            if g.file_class == FileClass::Production && g.reachable() && !g.args_agree() {
+                notes.push(disagreeing_args_note(g, flavour, expr_key));
+            }
             if g.file_class == FileClass::Production && !g.def.nested && !g.reachable() {
                 notes.push(format!(
                     "{flavour} guard candidate `{}` ({}:{}) is a method the tree reaches only \
@@ -1049,8 +1057,28 @@ impl ProjectIndex {
         }
         // `match_resolved` follows re-exports itself.
         let resolved = imports.resolve(&callee);
-        crate::registry::match_resolved(&self.guards, &self.modules, path, &resolved, &callee, None)
-            .map(|i| self.guards[i].def.lifecycle)
+        let i = crate::registry::match_resolved(
+            &self.guards,
+            &self.modules,
+            path,
+            &resolved,
+            &callee,
+            None,
+        )?;
+        // `session_scope(read_only=True)`: not the lifecycle derived at the defaults.
+        let def = &self.guards[i].def;
+        let passes = |p: &String| {
+            call.arguments
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == p))
+        };
+        if def.lifecycle_params.iter().any(passes)
+            || (!def.lifecycle_params.is_empty() && opaque_arguments(call, def.params.len()))
+        {
+            return None;
+        }
+        Some(def.lifecycle)
     }
 
     /// What the call `c` in the file at `path` does to what it receives, and whether it
@@ -1470,6 +1498,41 @@ fn last_segment(d: &str) -> &str {
     crate::syntax::last_segment(d)
 }
 
+/// Why a production guard called with different arguments at different sites is no target.
+fn disagreeing_args_note(g: &Guard, flavour: &str, expr_key: &str) -> String {
+    let forms: Vec<String> = g
+        .target_forms()
+        .take(3)
+        .map(|w| format!("`{}` {}", w.expr, w.uses))
+        .collect();
+    let more = g.target_forms().count().saturating_sub(forms.len());
+    let forms = match (forms.is_empty(), more) {
+        (true, _) => "only with arguments its lifecycle depends on".to_string(),
+        (false, 0) => format!("with different arguments ({})", forms.join(", ")),
+        (false, n) => format!(
+            "with different arguments ({}, and {n} more)",
+            forms.join(", ")
+        ),
+    };
+    format!(
+        "{flavour} guard candidate `{}` ({}:{}) is not a target: production code calls it \
+         {forms}, none of which fits every block; set [tool.codemod] {expr_key} to the call \
+         to rewrite blocks into",
+        g.qualified,
+        g.path.display(),
+        g.def.line
+    )
+}
+
+/// A call whose arguments may set any parameter: `**opts`, `*args`, or more positional
+/// arguments than the `required` ones.
+pub(crate) fn opaque_arguments(call: &ruff_python_ast::ExprCall, required: usize) -> bool {
+    let a = &call.arguments;
+    a.keywords.iter().any(|k| k.arg.is_none())
+        || a.args.iter().any(|e| e.is_starred_expr())
+        || a.args.len() > required
+}
+
 /// The pass-1 root bindings of the names sessions are made from, per file.
 struct Creators<'m> {
     modules: &'m crate::registry::Modules,
@@ -1521,7 +1584,9 @@ impl Creators<'_> {
     ) -> bool {
         let resolved = self.resolve(path, created_by);
         if let Resolved::Qualified(q) = &resolved {
+            // A maker itself: a local typed as one (`factory: sessionmaker`).
             if crate::provenance::is_session_class(q)
+                || crate::provenance::is_maker(q)
                 || generators.iter().any(|(g, _)| same_path(&g.qualified, q))
             {
                 return true;

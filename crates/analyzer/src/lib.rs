@@ -14,6 +14,7 @@ pub mod source;
 pub mod sqla_version;
 
 mod analyze;
+mod conditions;
 mod facts;
 mod guards;
 mod lifecycle;

@@ -308,7 +308,7 @@ impl Guard {
 
     /// The expression production code writes most, or the plain call.
     pub fn expr(&self) -> String {
-        match self.written.first() {
+        match self.target_forms().next() {
             // Without required parameters the plain call is the guard, whatever some
             // sites pass (`Session(bind=other)`).
             Some(w) if self.def.params.is_empty() => {
@@ -325,11 +325,53 @@ impl Guard {
         if self.def.params.is_empty() {
             return true;
         }
-        let mut exprs = self.written.iter().map(|w| &w.expr);
+        let mut exprs = self.target_forms().map(|w| &w.expr);
         match exprs.next() {
-            None => self.def.params.is_empty(),
+            None => false,
             Some(first) => exprs.all(|e| e == first),
         }
+    }
+
+    /// How production code writes it, most first, leaving out calls that set what the
+    /// lifecycle depends on (`session_scope(hass=hass, read_only=True)`): a rewrite into
+    /// one of those would not get the lifecycle `guard` shows.
+    pub fn target_forms(&self) -> impl Iterator<Item = &Written> {
+        self.written
+            .iter()
+            .filter(|w| !self.sets_lifecycle(&w.expr))
+    }
+
+    fn sets_lifecycle(&self, expr: &str) -> bool {
+        if self.def.lifecycle_params.is_empty() {
+            return false;
+        }
+        let Ok(parsed) = ruff_python_parser::parse_expression(expr) else {
+            return true;
+        };
+        let ruff_python_ast::Expr::Call(call) = parsed.expr() else {
+            return true;
+        };
+        crate::index::opaque_arguments(call, self.def.params.len())
+            || call.arguments.keywords.iter().any(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| self.def.lifecycle_params.iter().any(|p| p == a.as_str()))
+            })
+    }
+
+    /// Its lifecycle in words, with the parameters it holds for.
+    pub fn describe_lifecycle(&self) -> String {
+        let base = self.def.lifecycle.describe();
+        if self.def.lifecycle_params.is_empty() {
+            return base;
+        }
+        let params: Vec<String> = self
+            .def
+            .lifecycle_params
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect();
+        format!("{base}, when {} keep their defaults", params.join(" and "))
     }
 
     pub fn shape(&self) -> GuardShape {

@@ -213,3 +213,47 @@ fn write_prints_the_config_lines_when_discovery_would_pick_another_guard() {
         "{text}"
     );
 }
+
+/// `guard --format json` on a copy of the testdata case `name`: its one listed guard.
+fn only_guard(name: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("testdata/cases").join(name), dir.path());
+    let out = ok(&codemod(dir.path(), &["guard", "--format", "json"]));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let guards = doc["guards"].as_array().unwrap();
+    assert_eq!(guards.len(), 1, "{doc:#}");
+    guards[0].clone()
+}
+
+#[test]
+fn a_guard_under_conditions_is_read_at_its_parameter_defaults() {
+    let g = only_guard("guard_lifecycle_at_parameter_defaults");
+    // Neither hass nor session: no session, so the plain call is never the target.
+    assert_eq!(g["expr"], "session_scope(hass=self.hass)", "{g:#}");
+    assert_eq!(g["target"], "sync", "{g:#}");
+    assert_eq!(g["lifecycle"]["commits"], true, "{g:#}");
+    // The rollback is under a flag set only before the commit: not for errors of the body.
+    assert_eq!(g["lifecycle"]["rollback_on"], "never", "{g:#}");
+    assert_eq!(g["lifecycle"]["reraises"], true, "{g:#}");
+    assert_eq!(g["lifecycle"]["closes"], true, "{g:#}");
+    assert_eq!(
+        g["lifecycle_description"],
+        "commits on success, never rolls back, always closes, when `exception_filter` and \
+         `read_only` keep their defaults",
+        "{g:#}"
+    );
+    assert_eq!(g["production_uses"], 5, "{g:#}");
+}
+
+#[test]
+fn a_method_guard_whose_factory_a_method_annotated_sessionmaker_returns_is_found() {
+    let g = only_guard("method_guard_factory_from_annotated_method");
+    assert_eq!(g["expr"], "db_registry.session()", "{g:#}");
+    assert_eq!(g["import"], "from agents.db import db_registry", "{g:#}");
+    assert_eq!(g["target"], "sync", "{g:#}");
+    assert_eq!(
+        g["lifecycle_description"], "never commits, never rolls back, always closes",
+        "{g:#}"
+    );
+    assert_eq!(g["production_uses"], 2, "{g:#}");
+}

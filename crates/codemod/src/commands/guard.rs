@@ -197,7 +197,7 @@ fn write_guard_list(out: &mut impl Write, report: &GuardReport) -> std::io::Resu
             g.file_class,
             shape_name(g.def.shape)
         )?;
-        writeln!(out, "    lifecycle: {}", g.def.lifecycle.describe())?;
+        writeln!(out, "    lifecycle: {}", g.describe_lifecycle())?;
         writeln!(
             out,
             "    uses:      {} production, {} test",
@@ -288,7 +288,7 @@ fn listed_json(report: &GuardReport) -> Vec<ListedJson> {
             shape: g.def.shape,
             is_async: g.def.is_async,
             lifecycle: g.def.lifecycle,
-            lifecycle_description: g.def.lifecycle.describe(),
+            lifecycle_description: g.describe_lifecycle(),
             production_uses: g.production_uses,
             test_uses: g.test_uses,
             file_class: g.file_class,
