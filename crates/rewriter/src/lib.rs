@@ -8,6 +8,7 @@
 //! is a follow-up: planned and applied too, so the result is a fixed point and a second
 //! run plans nothing.
 
+mod diff;
 mod edit;
 mod imports;
 mod write;
@@ -93,20 +94,12 @@ impl FilePlan {
         let bom = if self.file.bom { "\u{feff}" } else { "" };
         let old = format!("{bom}{}", self.file.text);
         let new = format!("{bom}{}", self.rewritten);
-        // Myers is O(N·D): for very large files use Patience, which stays fast and is just
-        // as deterministic (a deadline would make patches depend on the machine).
-        let algorithm = if old.len() > 1 << 20 {
-            similar::Algorithm::Patience
-        } else {
-            similar::Algorithm::Myers
-        };
-        let diff = similar::TextDiff::configure()
-            .algorithm(algorithm)
-            .diff_lines(old.as_str(), new.as_str());
-        diff.unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{display_path}"), &format!("b/{display_path}"))
-            .to_string()
+        diff::unified(
+            &old,
+            &new,
+            &format!("a/{display_path}"),
+            &format!("b/{display_path}"),
+        )
     }
 
     /// The bytes to write: BOM restored.
