@@ -121,14 +121,11 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn function(&mut self, f: &ast::StmtFunctionDef) {
+    /// `top_level`: `f` is a statement of the module's own body.
+    fn function(&mut self, f: &ast::StmtFunctionDef, top_level: bool) {
         let decorated = crate::guards::is_context_manager_decorated(f);
         // A module-level function that returns the session it makes is a factory: its
         // session belongs to the caller.
-        let top_level = self
-            .module_body
-            .iter()
-            .any(|s| matches!(s, Stmt::FunctionDef(g) if std::ptr::eq(g, f)));
         let factory = top_level
             && self
                 .ctx
@@ -163,7 +160,7 @@ impl Walker<'_, '_> {
         for (i, stmt) in suite.iter().enumerate() {
             self.creation(scope, suite, i, parent_try, unit, in_loop);
             match stmt {
-                Stmt::FunctionDef(f) => self.function(f),
+                Stmt::FunctionDef(f) => self.function(f, std::ptr::eq(suite, self.module_body)),
                 Stmt::ClassDef(c) => {
                     let class_scope = Scope {
                         body: &c.body,
