@@ -78,6 +78,8 @@ impl Ui<'_> {
 }
 
 pub fn run(target: &Target, opts: &RunOptions, out: &mut dyn Write) -> Result<RunSummary, Error> {
+    let _lock =
+        rewriter::lock_project(&target.dir).map_err(|busy| Error::Usage(busy.to_string()))?;
     let mut ledger = Ledger::load(target)?;
     check_clean(target, &ledger, opts)?;
     let selection = if opts.include_review {

@@ -11,6 +11,7 @@
 mod diff;
 mod edit;
 mod imports;
+mod lock;
 mod write;
 
 use analyzer::{Finding, InputError, Kind, ProjectIndex, Safety, SourceFile};
@@ -18,6 +19,7 @@ use ruff_text_size::{TextRange, TextSize};
 use serde::Serialize;
 
 pub use edit::{Edit, OffsetMap};
+pub use lock::{lock_project, ProjectBusy, ProjectLock};
 pub use write::{write_atomic, WriteError};
 
 /// Which rewrites to apply.

@@ -58,6 +58,8 @@ pub fn run(args: ApplyArgs) -> CmdResult {
     }
     let first = args.files[0].clone();
     let config = load_config(args.config.as_deref(), &first)?;
+    let _lock = rewriter::lock_project(&walk::project_root(&first, &config))
+        .map_err(|busy| UsageError(busy.to_string()))?;
     let walked = walk::collect(&args.files, &config);
     let selection = if args.include_review {
         Selection::SafeAndReview
@@ -278,6 +280,7 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
             keep_plans: true,
         };
         let root = patch_root(&present[0], &config);
+        let _lock = rewriter::lock_project(&root).map_err(|busy| UsageError(busy.to_string()))?;
         let run = pipeline::run_from(
             &root,
             config,

@@ -1,0 +1,63 @@
+//! One writing run per project at a time. `apply` (in every form) and `migrate` hold an
+//! advisory lock (`flock`) on the project's root folder from before they plan until they
+//! have written: a second run on the same tree stops at once with one clear message,
+//! instead of finding every file "changed since it was planned". Nothing is written into
+//! the tree for it, and the lock goes with the process, however it ends.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+/// Held while it lives.
+pub struct ProjectLock {
+    _folder: Option<File>,
+}
+
+/// Another run holds the lock of the project.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "another codemod is writing in this project ({}): wait for it to finish, then run again",
+    .0.display()
+)]
+pub struct ProjectBusy(pub std::path::PathBuf);
+
+/// Take the lock of the project at `root`. Where the file system cannot lock (some network
+/// file systems), the run goes on unlocked, as a run did before locks.
+pub fn lock_project(root: &Path) -> Result<ProjectLock, ProjectBusy> {
+    let Ok(folder) = File::open(root) else {
+        return Ok(ProjectLock { _folder: None });
+    };
+    // SAFETY: `flock` on a descriptor this function owns; it does not touch memory.
+    let taken = unsafe { libc::flock(folder.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if taken == 0 {
+        return Ok(ProjectLock {
+            _folder: Some(folder),
+        });
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EWOULDBLOCK) => Err(ProjectBusy(root.to_path_buf())),
+        _ => Ok(ProjectLock { _folder: None }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_folder_is_refused_until_the_first_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_project(dir.path()).unwrap();
+        let second = lock_project(dir.path());
+        let message = second
+            .err()
+            .expect("refused while the first is held")
+            .to_string();
+        assert!(
+            message.starts_with("another codemod is writing"),
+            "{message}"
+        );
+        drop(first);
+        assert!(lock_project(dir.path()).is_ok());
+    }
+}
