@@ -18,6 +18,7 @@ mod conditions;
 mod facts;
 mod guards;
 mod lifecycle;
+mod nesting;
 mod provenance;
 mod resolve;
 mod rewrite;

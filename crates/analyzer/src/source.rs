@@ -20,6 +20,12 @@ pub enum InputError {
     NotRegular(&'static str),
     #[error("{size} bytes, over the limit of {limit}: not read")]
     TooLarge { size: u64, limit: u64 },
+    /// Deeper than the parser's stack allows (and than CPython compiles).
+    #[error(
+        "nested more than {limit} levels deep at line {line} (CPython compiles nothing that \
+         deep either): not parsed"
+    )]
+    TooDeep { line: usize, limit: usize },
     #[error("syntax error at line {line}, column {column}: {message}")]
     Syntax {
         line: usize,
@@ -34,6 +40,7 @@ impl InputError {
         match self {
             InputError::NotUtf8 { line, .. }
             | InputError::NulByte { line }
+            | InputError::TooDeep { line, .. }
             | InputError::Syntax { line, .. } => Some(*line),
             InputError::Io(_) | InputError::NotRegular(_) | InputError::TooLarge { .. } => None,
         }
@@ -216,6 +223,10 @@ pub fn parse(
 pub fn parse_text(
     text: &str,
 ) -> Result<ruff_python_parser::Parsed<ruff_python_ast::ModModule>, InputError> {
+    let limit = crate::nesting::MAX_NESTING;
+    if let Some(line) = crate::nesting::too_deep(text, limit) {
+        return Err(InputError::TooDeep { line, limit });
+    }
     ruff_python_parser::parse_module(text).map_err(|e| {
         let index = LineIndex::from_source_text(text);
         let lc = index.line_column(e.location.start(), text);

@@ -32,7 +32,7 @@ impl FileError {
             InputError::Io(_) | InputError::NotRegular(_) | InputError::TooLarge { .. } => {
                 ErrorKind::Io
             }
-            InputError::Syntax { .. } => ErrorKind::Syntax,
+            InputError::Syntax { .. } | InputError::TooDeep { .. } => ErrorKind::Syntax,
         };
         let message = match err {
             // The line is printed before the message already.
@@ -41,6 +41,10 @@ impl FileError {
             } => {
                 format!("syntax error at column {column}: {message}")
             }
+            InputError::TooDeep { limit, .. } => format!(
+                "nested more than {limit} levels deep (CPython compiles nothing that deep \
+                 either): not parsed"
+            ),
             other => other.to_string(),
         };
         FileError {

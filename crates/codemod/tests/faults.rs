@@ -608,6 +608,38 @@ fn file_changed_between_read_and_write_is_not_clobbered() {
     assert!(temp_files(dir.path()).is_empty());
 }
 
+/// Two writing runs on one tree: the second stops at once with one message naming the
+/// project, writes nothing, and the first writes as if alone.
+#[test]
+fn a_second_apply_on_the_same_tree_waits_for_nothing_and_says_another_runs() {
+    let dir = service_tree();
+    let mut first = command(dir.path(), &["apply", "service.py"])
+        .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "4000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The lock is taken before planning; planning this tree takes well under 1.5 s.
+    std::thread::sleep(Duration::from_millis(1500));
+    for args in [&["apply", "service.py"][..], &["apply", "--all", "."][..]] {
+        let second = codemod(dir.path(), args);
+        assert_code(&second, 2);
+        let err = stderr(&second);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("another codemod is writing in this project"),
+            "{err}"
+        );
+        assert_eq!(read(dir.path(), "service.py"), SERVICE_PY.as_bytes());
+    }
+    // Reading runs are not writers: they go on.
+    assert_code(&codemod(dir.path(), &["plan", "service.py"]), 0);
+    let out = first.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert_ne!(read(dir.path(), "service.py"), SERVICE_PY.as_bytes());
+    assert!(temp_files(dir.path()).is_empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // Killed mid-apply
 
@@ -945,10 +977,11 @@ fn patches_naming_files_outside_the_current_folder_are_refused() {
 }
 
 /// Generated expressions 50,000 levels deep (operators, calls, attributes, subscripts, `not`,
-/// lambdas) in a tree of several files, so they are parsed on worker threads: every command
-/// finishes (no stack overflow) and the block beside them is still rewritten.
+/// lambdas; a call chain 500,000 deep) in a tree of several files, so they are parsed on
+/// worker threads: every command finishes (no stack overflow), each file is refused by name
+/// with its line, and the block beside them is still rewritten.
 #[test]
-fn expressions_50_000_levels_deep_do_not_overflow_the_stack() {
+fn expressions_nested_beyond_the_limit_are_refused_by_name() {
     let dir = service_tree();
     let root = dir.path();
     let n = 50_000;
@@ -963,6 +996,10 @@ fn expressions_50_000_levels_deep_do_not_overflow_the_stack() {
         ("deep_sub.py", format!("x = a{}\n", "[0]".repeat(n))),
         ("deep_not.py", format!("x = {}a\n", "not ".repeat(n))),
         ("deep_lambda.py", format!("x = {}a\n", "lambda: ".repeat(n))),
+        (
+            "deeper_call.py",
+            format!("x = {}a{}\n", "f(".repeat(10 * n), ")".repeat(10 * n)),
+        ),
     ];
     for (name, text) in &shapes {
         write(root, name, format!("{head}{text}"));
@@ -982,6 +1019,11 @@ fn expressions_50_000_levels_deep_do_not_overflow_the_stack() {
             out.status,
             stderr(&out)
         );
+        if matches!(args[0], "plan" | "apply") {
+            for (name, _) in &shapes {
+                assert_names(&out, &format!("{name}:3"), "levels deep");
+            }
+        }
     }
     assert!(rewritten(&read(root, "service.py")));
 }
