@@ -402,6 +402,12 @@ fn unreadable_folder_and_file_are_reported_and_the_rest_is_done() {
         format!("{HEADER}{}", block("hidden")),
     );
     write(root, "secret.py", format!("{HEADER}{}", block("secret")));
+    // Readable and writable, in a folder where no file can be created.
+    write(
+        root,
+        "frozen/job.py",
+        format!("{HEADER}{}", block("frozen")),
+    );
     // Run a copy of the binary from inside the tree: the build folder may sit below a
     // folder the unprivileged user cannot enter (e.g. /root).
     let exe = root.join("bin/codemod");
@@ -413,12 +419,18 @@ fn unreadable_folder_and_file_are_reported_and_the_rest_is_done() {
         for p in snapshot(root).keys() {
             std::os::unix::fs::chown(p, Some(NOBODY), Some(NOBODY)).unwrap();
         }
-        for d in [root.to_path_buf(), root.join("locked"), root.join("bin")] {
+        for d in [
+            root.to_path_buf(),
+            root.join("locked"),
+            root.join("bin"),
+            root.join("frozen"),
+        ] {
             std::os::unix::fs::chown(&d, Some(NOBODY), Some(NOBODY)).unwrap();
         }
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(root.join("frozen"), std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(
         root.join("secret.py"),
         std::fs::Permissions::from_mode(0o000),
@@ -452,13 +464,24 @@ fn unreadable_folder_and_file_are_reported_and_the_rest_is_done() {
         .as_str()
         .unwrap()
         .contains("Permission denied"));
-    assert_eq!(doc["files"][0]["path"], "service.py", "{doc:#}");
+    let planned: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(planned.contains(&"service.py"), "{doc:#}");
 
     let out = run(&["apply", "--all", "."]);
     assert_code(&out, 1);
     assert_names(&out, "locked", "Permission denied");
     assert_names(&out, "secret.py", "file left untouched");
+    // The folder is named, not a temp file that never existed.
+    assert_names(&out, "frozen/job.py", "cannot create a file in its folder");
+    assert!(!stderr(&out).contains(".codemod-"), "{}", stderr(&out));
     assert!(rewritten(&read(root, "service.py")));
+    std::fs::set_permissions(root.join("frozen"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(!rewritten(&read(root, "frozen/job.py")));
 
     std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(

@@ -92,6 +92,39 @@ fn keep_owner(
     })
 }
 
+/// Give the temp file the extended attributes of the file it replaces (SELinux labels,
+/// ACLs, quarantine flags, user data); one that cannot be copied refuses the file. Where
+/// the file system has none, there is nothing to keep.
+#[cfg(unix)]
+fn keep_xattrs(tmp: &std::fs::File, path: &Path) -> Result<(), WriteError> {
+    use xattr::FileExt;
+    let Ok(names) = xattr::list(path) else {
+        return Ok(());
+    };
+    for name in names {
+        let copied = match xattr::get(path, &name) {
+            Ok(Some(value)) => tmp.set_xattr(&name, &value),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = copied {
+            return Err(refused(
+                path,
+                format!(
+                    "cannot keep its extended attribute {}: {e}",
+                    name.to_string_lossy()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_xattrs(_: &std::fs::File, _: &Path) -> Result<(), WriteError> {
+    Ok(())
+}
+
 #[cfg(not(unix))]
 fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata, _: &Path) -> Result<(), WriteError> {
     Ok(())
@@ -129,10 +162,22 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), Writ
         .prefix(".codemod-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(io)?;
+        .map_err(|e| {
+            // Name the folder: the temp file it could not create never existed.
+            // (tempfile's own message names that file: keep only what went wrong.)
+            let why = std::io::Error::from(e.kind());
+            refused(
+                path,
+                format!(
+                    "cannot create a file in its folder {}: {why}",
+                    dir.display()
+                ),
+            )
+        })?;
     tmp.write_all(new).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     keep_owner(tmp.as_file(), &meta, path)?;
+    keep_xattrs(tmp.as_file(), path)?;
     std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io)?;
     // Last look: the file must not have changed while we prepared the new text.
     if std::fs::read(path).map_err(io)? != expected {
@@ -201,6 +246,23 @@ mod tests {
         write_atomic(&p, b"x = 1\n", b"x = 3\n").unwrap();
         let meta = std::fs::metadata(&p).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (1234, 2345));
+    }
+
+    #[test]
+    fn extended_attributes_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.py");
+        std::fs::write(&p, "old\n").unwrap();
+        if xattr::set(&p, "user.codemod.test", b"kept").is_err() {
+            eprintln!("skipped: this file system has no user extended attributes");
+            return;
+        }
+        write_atomic(&p, b"old\n", b"new\n").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new\n");
+        assert_eq!(
+            xattr::get(&p, "user.codemod.test").unwrap().as_deref(),
+            Some(&b"kept"[..])
+        );
     }
 
     #[test]
