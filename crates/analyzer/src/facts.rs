@@ -261,6 +261,7 @@ impl Collector<'_> {
                     self.facts
                         .aliases
                         .push((f.name.to_string(), true, format!("self.{attr}")));
+                    self.facts.getters.push(f.name.to_string());
                 }
                 // Factories are often bound in `__init__` (`self.Session = sessionmaker()`).
                 let mut all = vec![];
@@ -324,6 +325,7 @@ impl Collector<'_> {
                 qualified: String::new(),
                 bind: bind_text(self.file, value),
                 class_: maker_class(value),
+                getter: false,
             });
         } else if let Some(src) = dotted(value).or_else(|| getattr_source(value)) {
             self.facts.aliases.push((name, attribute, src));

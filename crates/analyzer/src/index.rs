@@ -25,6 +25,8 @@ pub struct FileFacts {
     pub guards: Vec<GuardDef>,
     /// `self.SessionLocal = SessionLocal`: (bound name, is attribute, dotted source).
     pub aliases: Vec<(String, bool, String)>,
+    /// Methods that only return `self.<attr>()` (their aliases are `getter` factories).
+    pub getters: Vec<String>,
     /// What the root of each dotted name sessions are made from (`created_by` of guards,
     /// generators, factory functions; alias sources) is bound to in this file.
     pub creators: Vec<(String, RootBinding)>,
@@ -96,6 +98,9 @@ pub struct FactoryDef {
     pub bind: Option<String>,
     /// `sessionmaker(class_=ContextSession)`: the session class it makes, as written.
     pub class_: Option<String>,
+    /// Made by a method that only returns `self.<attr>()` (`def get_session(self)`): a
+    /// common method name, so never matched on an object of unknown type by name alone.
+    pub getter: bool,
 }
 
 /// `def get_db(): db = SessionLocal(); try: yield db finally: db.close()` (not decorated):
@@ -402,6 +407,7 @@ impl ProjectIndex {
         let mut factory_fns = vec![];
         let mut guard_defs = vec![];
         let mut aliases = vec![];
+        let mut getters = std::collections::HashSet::new();
         let mut uses = vec![];
         let mut maker_fns = vec![];
         let mut made = vec![];
@@ -439,6 +445,9 @@ impl ProjectIndex {
             for g in f.guards {
                 guard_defs.push((g, f.path.clone()));
             }
+            for g in f.getters {
+                getters.insert((f.path.clone(), g));
+            }
             for a in f.aliases {
                 aliases.push((a, f.path.clone()));
             }
@@ -458,7 +467,7 @@ impl ProjectIndex {
         };
         factories.extend(made_factories(&modules, &maker_fns, &made));
         factories.extend(config_factories(&config));
-        extend_aliases(&mut factories, &aliases, &creators);
+        extend_aliases(&mut factories, &aliases, &getters, &creators);
         let ignore = &config.config.ignore_factories;
         factories.retain(|(f, _)| !ignore.iter().any(|i| last_segment(i) == f.name));
         factories.sort_by(|a, b| (&a.1, a.0.line).cmp(&(&b.1, b.0.line)));
@@ -1389,6 +1398,7 @@ fn made_factories(
                     qualified: format!("{module}.{}", b.name),
                     bind: None,
                     class_: None,
+                    getter: false,
                 },
                 path.clone(),
             ))
@@ -1418,6 +1428,7 @@ fn config_factories(config: &LoadedConfig) -> Vec<(FactoryDef, PathBuf)> {
                     qualified: name.clone(),
                     bind: None,
                     class_: None,
+                    getter: false,
                 },
                 config.path.clone().unwrap_or_default(),
             ));
@@ -1431,6 +1442,7 @@ fn config_factories(config: &LoadedConfig) -> Vec<(FactoryDef, PathBuf)> {
 fn extend_aliases(
     factories: &mut Vec<(FactoryDef, PathBuf)>,
     aliases: &[((String, bool, String), PathBuf)],
+    getters: &std::collections::HashSet<(PathBuf, String)>,
     creators: &Creators,
 ) {
     for _ in 0..2 {
@@ -1455,6 +1467,7 @@ fn extend_aliases(
                         attribute: *attribute,
                         qualified,
                         owner: None,
+                        getter: getters.contains(&(path.clone(), name.clone())),
                         ..src.clone()
                     },
                     path.clone(),
@@ -1598,9 +1611,14 @@ impl Creators<'_> {
         {
             return true;
         }
-        // `get_instance(hass).get_session()`: kept as the attribute's name alone.
+        // `get_instance(hass).get_session()`: kept as the attribute's name alone. Here a
+        // getter counts too: a guard that yields what it makes and commits, rolls back or
+        // closes it around the `yield` says itself that it is a session.
         matches!(&resolved, Resolved::Unbound(d) if !d.contains('.'))
-            && attribute_factory(factories, created_by).is_some()
+            && (attribute_factory(factories, created_by).is_some()
+                || factories
+                    .iter()
+                    .any(|(f, _)| f.getter && f.name == created_by))
     }
 }
 
@@ -1621,7 +1639,7 @@ fn attribute_factory<'a>(
     factories
         .iter()
         .map(|(f, _)| f)
-        .find(|f| f.attribute && f.name == name)
+        .find(|f| f.attribute && !f.getter && f.name == name)
 }
 
 /// The factory a resolved callee names. By qualified name (through re-exports); `self.X()`

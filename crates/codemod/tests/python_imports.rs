@@ -130,16 +130,11 @@ const CASES: &[Case] = &[
         name: "guard_lifecycle_at_parameter_defaults",
         source_root: "",
         expect: &[
-            ex(
-                "recorder/purge.py",
-                &["from recorder.util import session_scope"],
-                &["get_session", "session.rollback()", "session.close()"],
-                &[("with session_scope(hass=self.hass) as session:", 1)],
-            ),
             // Only the commits inside calls that are not at the defaults stay.
             ex("recorder/history.py", &[], &[], &[("session.commit()", 2)]),
         ],
-        unchanged: &["recorder/util.py", "recorder/core.py"],
+        // purge.py: `self.hass.recorder.get_session()` on an object of unknown type.
+        unchanged: &["recorder/util.py", "recorder/core.py", "recorder/purge.py"],
     },
     Case {
         name: "namespace_package_import",

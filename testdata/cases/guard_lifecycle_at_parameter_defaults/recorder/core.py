@@ -33,6 +33,10 @@ class Recorder:
             raise RuntimeError("not connected")
         return self._get_session()
 
+    def open_event_session(self) -> None:
+        # One session kept for every event written from now on.
+        self.event_session = self.get_session()
+
 
 class HomeAssistant:
     def __init__(self) -> None:
