@@ -634,15 +634,16 @@ fn file_changed_between_read_and_write_is_not_clobbered() {
 /// Two writing runs on one tree: the second stops at once with one message naming the
 /// project, writes nothing, and the first writes as if alone.
 #[test]
-fn a_second_apply_on_the_same_tree_waits_for_nothing_and_says_another_runs() {
+fn a_second_apply_on_the_same_tree_stops_and_says_another_runs() {
     let dir = service_tree();
     let mut first = command(dir.path(), &["apply", "service.py"])
-        .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "4000")
+        .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "9000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The lock is taken before planning; planning this tree takes well under 1.5 s.
+    // The lock is taken before planning; planning this tree takes well under 1.5 s. Each
+    // second run asks for 2 s before it gives up: both end before the first writes.
     std::thread::sleep(Duration::from_millis(1500));
     for args in [&["apply", "service.py"][..], &["apply", "--all", "."][..]] {
         let second = codemod(dir.path(), args);
