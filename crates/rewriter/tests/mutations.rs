@@ -25,6 +25,9 @@ use analyzer::{FileFacts, LoadedConfig, ProjectIndex, SourceFile};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use rewriter::{plan_file, PlanError, Selection};
+
+#[path = "common/fuzz.rs"]
+mod fuzz;
 use ruff_python_ast::statement_visitor::{walk_stmt, StatementVisitor};
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::{ModModule, Stmt};
@@ -655,28 +658,10 @@ fn check(group: &Group, path: &Path, text: &str, stats: &Stats) -> Result<(), St
     Ok(())
 }
 
-fn env_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| !v.is_empty())
-}
+use fuzz::env_set;
 
 fn config(default_cases: u32) -> Config {
-    // `Config::default()` reads the PROPTEST_* variables.
-    let base = Config::default();
-    Config {
-        cases: if env_set("PROPTEST_CASES") {
-            base.cases
-        } else {
-            default_cases
-        },
-        rng_seed: if env_set("PROPTEST_RNG_SEED") {
-            base.rng_seed
-        } else {
-            RngSeed::Fixed(DEFAULT_SEED)
-        },
-        // Reproducers go to testdata/regressions by hand, not to proptest's own files.
-        failure_persistence: None,
-        ..base
-    }
+    fuzz::config(default_cases, DEFAULT_SEED)
 }
 
 fn next_seed(seed: RngSeed, round: u64) -> RngSeed {
@@ -717,14 +702,10 @@ fn run(name: &str, corpus: &Corpus, default_cases: u32) {
             })) {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(msg)) => Err(TestCaseError::fail(msg)),
-                Err(p) => {
-                    let msg = p
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
-                    Err(TestCaseError::fail(format!("panicked: {msg}")))
-                }
+                Err(p) => Err(TestCaseError::fail(format!(
+                    "panicked: {}",
+                    fuzz::panic_message(&*p)
+                ))),
             }
         });
         match result {

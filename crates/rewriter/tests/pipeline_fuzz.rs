@@ -20,8 +20,11 @@ use std::time::{Duration, Instant};
 
 use analyzer::{LoadedConfig, ProjectIndex, SourceFile};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use rewriter::{plan_file, PlanError, Selection};
+
+#[path = "common/fuzz.rs"]
+mod fuzz;
 
 /// Cases in the suite's slice.
 const DEFAULT_CASES: u32 = 300;
@@ -252,26 +255,8 @@ fn check(bytes: Vec<u8>, stats: &Stats) -> Result<(), String> {
     Ok(())
 }
 
-fn env_set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| !v.is_empty())
-}
-
 fn run() {
-    let base = Config::default();
-    let config = Config {
-        cases: if env_set("PROPTEST_CASES") {
-            base.cases
-        } else {
-            DEFAULT_CASES
-        },
-        rng_seed: if env_set("PROPTEST_RNG_SEED") {
-            base.rng_seed
-        } else {
-            RngSeed::Fixed(DEFAULT_SEED)
-        },
-        failure_persistence: None,
-        ..base
-    };
+    let config = fuzz::config(DEFAULT_CASES, DEFAULT_SEED);
     let stats = Stats::default();
     let started = Instant::now();
     let mut runner = TestRunner::new(config);
@@ -290,14 +275,10 @@ fn run() {
         })) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(msg)) => Err(TestCaseError::fail(msg)),
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Err(TestCaseError::fail(format!("panicked: {msg}")))
-            }
+            Err(p) => Err(TestCaseError::fail(format!(
+                "panicked: {}",
+                fuzz::panic_message(&*p)
+            ))),
         }
     });
     eprintln!(
