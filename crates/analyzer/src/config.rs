@@ -192,22 +192,16 @@ impl LoadedConfig {
                 }
             }
         }
-        for (key, import) in [
-            ("guard-import", &config.guard_import),
-            ("async-guard-import", &config.async_guard_import),
+        for (key, import, guard) in [
+            ("guard-import", &config.guard_import, &config.guard),
+            (
+                "async-guard-import",
+                &config.async_guard_import,
+                &config.async_guard,
+            ),
         ] {
             if let Some(import) = import {
-                let ok = ruff_python_parser::parse_module(import).is_ok_and(|p| {
-                    let body = &p.syntax().body;
-                    body.len() == 1
-                        && matches!(
-                            body[0],
-                            ruff_python_ast::Stmt::Import(_) | ruff_python_ast::Stmt::ImportFrom(_)
-                        )
-                });
-                if !ok {
-                    return Err(bad(key, format!("`{import}` is not one import statement")));
-                }
+                check_guard_import(import, guard.as_deref()).map_err(|why| bad(key, why))?;
             }
         }
         for (key, list) in [
@@ -266,6 +260,40 @@ impl LoadedConfig {
             exclude,
             per_file_ignores,
         })
+    }
+}
+
+/// A `guard-import` is one import statement, and it binds the root name of the guard it
+/// is for (`from app.db import db_registry` for `db_registry.session()`).
+fn check_guard_import(import: &str, guard: Option<&str>) -> Result<(), String> {
+    use ruff_python_ast::Stmt;
+    let shown: String = import.chars().take(80).collect();
+    let parsed = ruff_python_parser::parse_module(import)
+        .map_err(|_| format!("`{shown}` is not one import statement"))?;
+    let bound: Vec<String> = match &parsed.syntax().body[..] {
+        [Stmt::Import(i)] => i
+            .names
+            .iter()
+            .map(|a| match &a.asname {
+                Some(n) => n.to_string(),
+                None => a.name.split('.').next().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        [Stmt::ImportFrom(f)] => f
+            .names
+            .iter()
+            .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
+            .collect(),
+        _ => return Err(format!("`{shown}` is not one import statement")),
+    };
+    let Some(guard) = guard else { return Ok(()) };
+    let root = guard.split(['(', '.']).next().unwrap_or_default().trim();
+    if bound.iter().any(|b| b == root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{shown}` does not bind `{root}`, the name the guard `{guard}` starts with"
+        ))
     }
 }
 
@@ -425,6 +453,27 @@ mod tests {
             assert!(check_guard_expression(bad).is_err(), "{bad}");
         }
         assert!(check_guard_expression(&format!("g({})", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn guard_imports_bind_the_guard_s_root_name() {
+        let ok = [
+            ("from app.db import get_db_session", "get_db_session()"),
+            ("from app.db import db_registry", "db_registry.session()"),
+            ("from app import db as database", "database.scope()"),
+            ("import app.db", "app.db.scope()"),
+        ];
+        for (import, guard) in ok {
+            assert_eq!(check_guard_import(import, Some(guard)), Ok(()), "{import}");
+        }
+        for (import, guard) in [
+            ("from app.db import SessionLocal", "get_db_session()"),
+            ("import app.db as db", "app.db.scope()"),
+            ("from app.db import x; import os", "x()"),
+            ("x = 1", "x()"),
+        ] {
+            assert!(check_guard_import(import, Some(guard)).is_err(), "{import}");
+        }
     }
 
     #[test]
