@@ -1076,18 +1076,7 @@ impl ProjectIndex {
         )?;
         // `session_scope(read_only=True)`: not the lifecycle derived at the defaults.
         let def = &self.guards[i].def;
-        let passes = |p: &String| {
-            call.arguments
-                .keywords
-                .iter()
-                .any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == p))
-        };
-        if def.lifecycle_params.iter().any(passes)
-            || (!def.lifecycle_params.is_empty() && opaque_arguments(call, def.params.len()))
-        {
-            return None;
-        }
-        Some(def.lifecycle)
+        (!def.call_sets_lifecycle(call)).then_some(def.lifecycle)
     }
 
     /// What the call `c` in the file at `path` does to what it receives, and whether it
@@ -1537,13 +1526,20 @@ fn disagreeing_args_note(g: &Guard, flavour: &str, expr_key: &str) -> String {
     )
 }
 
-/// A call whose arguments may set any parameter: `**opts`, `*args`, or more positional
-/// arguments than the `required` ones.
-pub(crate) fn opaque_arguments(call: &ruff_python_ast::ExprCall, required: usize) -> bool {
-    let a = &call.arguments;
-    a.keywords.iter().any(|k| k.arg.is_none())
-        || a.args.iter().any(|e| e.is_starred_expr())
-        || a.args.len() > required
+impl GuardDef {
+    /// Whether `call` may set a parameter the lifecycle depends on: by keyword, or through
+    /// `**opts`, `*args` or more positional arguments than the required ones.
+    pub(crate) fn call_sets_lifecycle(&self, call: &ruff_python_ast::ExprCall) -> bool {
+        if self.lifecycle_params.is_empty() {
+            return false;
+        }
+        let a = &call.arguments;
+        a.keywords.iter().any(|k| match &k.arg {
+            None => true,
+            Some(name) => self.lifecycle_params.iter().any(|p| p == name.as_str()),
+        }) || a.args.iter().any(|e| e.is_starred_expr())
+            || a.args.len() > self.params.len()
+    }
 }
 
 /// The pass-1 root bindings of the names sessions are made from, per file.

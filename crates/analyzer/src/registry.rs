@@ -345,18 +345,13 @@ impl Guard {
         if self.def.lifecycle_params.is_empty() {
             return false;
         }
-        let Ok(parsed) = ruff_python_parser::parse_expression(expr) else {
-            return true;
-        };
-        let ruff_python_ast::Expr::Call(call) = parsed.expr() else {
-            return true;
-        };
-        crate::index::opaque_arguments(call, self.def.params.len())
-            || call.arguments.keywords.iter().any(|k| {
-                k.arg
-                    .as_ref()
-                    .is_some_and(|a| self.def.lifecycle_params.iter().any(|p| p == a.as_str()))
-            })
+        match ruff_python_parser::parse_expression(expr) {
+            Ok(parsed) => match parsed.expr() {
+                ruff_python_ast::Expr::Call(call) => self.def.call_sets_lifecycle(call),
+                _ => true,
+            },
+            Err(_) => true,
+        }
     }
 
     /// Its lifecycle in words, with the parameters it holds for.
