@@ -636,7 +636,7 @@ fn file_changed_between_read_and_write_is_not_clobbered() {
 #[test]
 fn a_second_apply_on_the_same_tree_stops_and_says_another_runs() {
     let dir = service_tree();
-    let mut first = command(dir.path(), &["apply", "service.py"])
+    let first = command(dir.path(), &["apply", "service.py"])
         .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "9000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1085,7 +1085,7 @@ fn apply_keeps_owner_group_and_mode_and_refuses_hard_links() {
 fn sigint_during_apply_stops_between_files_and_says_what_was_written() {
     let dir = many_files_tree();
     let root = dir.path();
-    let mut child = command(root, &["apply", "--all", "."])
+    let child = command(root, &["apply", "--all", "."])
         .env("CODEMOD_TEST_DELAY_BEFORE_WRITE_MS", "20")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1162,4 +1162,125 @@ fn sarif_uris_keep_the_bytes_of_names_that_are_not_utf8() {
     let text = stdout(&out);
     assert!(text.contains("\"caf%E9.py\""), "{text}");
     assert!(!text.contains('\u{fffd}'), "{text}");
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `service_tree()` under `<tmp>/repo` as a git repository with one commit.
+fn service_repo() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    write(&repo, "pyproject.toml", "[project]\nname = \"svc\"\n");
+    write(&repo, "db.py", DB_PY);
+    write(&repo, "service.py", SERVICE_PY);
+    for args in [
+        &["init", "-q"][..],
+        &["config", "user.name", "Fault Test"],
+        &["config", "user.email", "faults@example.com"],
+        &["config", "commit.gpgsign", "false"],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "the service"],
+    ] {
+        git(&repo, args);
+    }
+    (tmp, repo)
+}
+
+/// The `state = ...` line of `service.py`'s table in the migration ledger.
+fn ledger_state_of_service(repo: &Path) -> String {
+    let ledger = std::fs::read_to_string(repo.join(".codemod/ledger.toml")).unwrap();
+    let table = ledger.split("[files.\"service.py\"]").nth(1).unwrap_or("");
+    table
+        .lines()
+        .find(|l| l.starts_with("state = "))
+        .unwrap_or("no state")
+        .to_string()
+}
+
+/// `migrate` killed while a file's check runs: the ledger says the file was written, and
+/// the next run runs its check and commits it, instead of taking the tool's own write for
+/// an uncommitted change or skipping the file as "nothing left to rewrite".
+#[test]
+fn migrate_killed_during_the_check_finishes_the_file_on_resume() {
+    let (tmp, repo) = service_repo();
+    let outside = tmp.path().display();
+    // The first time it runs, the check kills the migration (its parent) outright.
+    let check = format!(
+        "if [ -e {outside}/killed ]; then touch {outside}/checked; exit 0; fi; \
+         touch {outside}/killed; kill -9 $PPID; sleep 5"
+    );
+    let args = ["migrate", "--yes", "--commit", "--check", check.as_str()];
+    let killed = codemod(&repo, &args);
+    assert_eq!(killed.status.code(), None, "killed: {}", stdout(&killed));
+    assert!(rewritten(&read(&repo, "service.py")));
+    assert_eq!(ledger_state_of_service(&repo), "state = \"written\"");
+
+    let resumed = codemod(&repo, &args);
+    assert_code(&resumed, 0);
+    let text = stdout(&resumed);
+    assert!(
+        text.contains("service.py: written by an interrupted run; finishing it"),
+        "{text}"
+    );
+    assert!(text.contains("check passed"), "{text}");
+    assert!(text.contains("committed"), "{text}");
+    assert!(
+        tmp.path().join("checked").exists(),
+        "the check ran again: {text}"
+    );
+    assert_eq!(ledger_state_of_service(&repo), "state = \"applied\"");
+    assert_eq!(
+        git(&repo, &["status", "--porcelain", "--", "service.py"]),
+        ""
+    );
+    assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert!(rewritten(&read(&repo, "service.py")));
+}
+
+/// `migrate` killed right after its `git commit` (before the ledger is saved): the next
+/// run finds the commit already made, records it, and makes no second one.
+#[test]
+fn migrate_killed_after_its_commit_records_that_commit_on_resume() {
+    if !Path::new("/proc/self/stat").exists() {
+        return; // the hook below finds git's parent through /proc
+    }
+    let (tmp, repo) = service_repo();
+    let hook = repo.join(".git/hooks/post-commit");
+    // Once: kill git's parent, the migration, as soon as the commit exists.
+    let script = format!(
+        "#!/bin/sh\n[ -e {0}/hooked ] && exit 0\ntouch {0}/hooked\n\
+         kill -9 $(awk '{{print $4}}' /proc/$PPID/stat)\n",
+        tmp.path().display()
+    );
+    std::fs::write(&hook, script).unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let args = ["migrate", "--yes", "--commit"];
+    let killed = codemod(&repo, &args);
+    assert_eq!(killed.status.code(), None, "killed: {}", stdout(&killed));
+    assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert_eq!(ledger_state_of_service(&repo), "state = \"written\"");
+
+    let resumed = codemod(&repo, &args);
+    assert_code(&resumed, 0);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert_eq!(ledger_state_of_service(&repo), "state = \"applied\"");
+    let ledger = std::fs::read_to_string(repo.join(".codemod/ledger.toml")).unwrap();
+    assert!(
+        ledger.contains(&format!("commit = \"{}\"", head.trim())),
+        "{ledger}"
+    );
 }

@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use rewriter::Selection;
 
 use crate::ledger::{Entry, Ledger, State};
 use crate::tree::{plan_tree, Planned, Planning};
-use crate::{git, io_err, sha256_hex, snapshot, tool_version, Error, Target};
+use crate::written::{self, Lines};
+use crate::{git, sha256_hex, snapshot, tool_version, Error, Target};
 
 /// The order accepted files are applied in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -63,7 +62,7 @@ struct Ui<'a> {
     bar: Option<indicatif::ProgressBar>,
 }
 
-impl Ui<'_> {
+impl written::Lines for Ui<'_> {
     fn line(&mut self, s: &str) {
         let out = &mut self.out;
         match &self.bar {
@@ -82,13 +81,14 @@ pub fn run(target: &Target, opts: &RunOptions, out: &mut dyn Write) -> Result<Ru
         rewriter::lock_project(&target.dir).map_err(|busy| Error::Usage(busy.to_string()))?;
     let mut ledger = Ledger::load(target)?;
     check_clean(target, &ledger, opts)?;
+    let mut ui = Ui { out, bar: None };
+    written::resume(target, &mut ledger, &mut ui)?;
     let selection = if opts.include_review {
         Selection::SafeAndReview
     } else {
         Selection::SafeOnly
     };
     let plans = plan_tree(target, selection)?;
-    let mut ui = Ui { out, bar: None };
     reconcile(target, &mut ledger, &plans, opts, &mut ui)?;
     ledger.save(target)?;
 
@@ -287,6 +287,8 @@ fn new_entry(state: State, p: &Planned) -> Entry {
         output: None,
         applied_order: None,
         commit: None,
+        check: None,
+        commit_wanted: false,
         tool: tool_version(),
         findings: p.findings.clone(),
     }
@@ -366,6 +368,8 @@ fn reconcile(
                                 output: None,
                                 applied_order: None,
                                 commit: None,
+                                check: None,
+                                commit_wanted: false,
                                 tool: tool_version(),
                                 findings: vec![],
                             },
@@ -405,7 +409,8 @@ fn reconcile(
         };
         let has = |path: std::path::PathBuf| !old.snapshot.is_empty() && path.is_file();
         match old.state {
-            State::Applied => {
+            // `written` ones were finished before planning.
+            State::Written | State::Applied => {
                 if !p.diff.is_empty() {
                     let why = if old.applied_sha256 == p.sha256 {
                         "the tool now plans more for it (new codemod version or options)"
@@ -539,7 +544,8 @@ fn skip_nothing_left(target: &Target, ledger: &mut Ledger, p: &Planned) -> Resul
     Ok(())
 }
 
-/// Write one file, check it, restore it if the check fails; true when applied.
+/// Write one file, then check and commit it (restored when either fails); true when
+/// applied. The ledger says `written` before the write, so a kill at any point is resumable.
 fn apply_one(
     target: &Target,
     ledger: &mut Ledger,
@@ -550,162 +556,15 @@ fn apply_one(
 ) -> Result<bool, Error> {
     let rel = &p.rel;
     let n = p.findings.iter().filter(|f| f.rewritten).count();
-    let fail = |ledger: &mut Ledger, reason: String, output: Option<String>| {
-        let e = ledger
-            .files
-            .get_mut(rel)
-            .expect("queued files are in the ledger");
-        e.state = State::Failed;
-        e.reason = Some(reason);
-        e.output = output;
-    };
+    written::begin(target, ledger, p, opts.check.as_deref(), opts.commit)?;
     if let Err(e) = rewriter::write_atomic(&p.path, &p.original, &p.new_bytes) {
         ui.line(&format!("[{i}/{total}] {rel}: not written: {e}"));
-        fail(ledger, format!("not written: {e}"), None);
+        written::not_written(target, ledger, rel, format!("not written: {e}"));
         return Ok(false);
     }
     ui.line(&format!(
         "[{i}/{total}] {rel}: {n} rewrite{} written",
         plural(n)
     ));
-    if let Some(cmd) = &opts.check {
-        let (ok, status, tail) = run_check(&target.dir, cmd, rel)?;
-        if !ok {
-            restore(p)?;
-            ui.line(&format!(
-                "  check failed ({status}); {rel} restored byte for byte"
-            ));
-            for line in tail.lines() {
-                ui.line(&format!("  | {line}"));
-            }
-            fail(
-                ledger,
-                format!("check `{cmd}` failed ({status}); the file was restored"),
-                Some(tail),
-            );
-            return Ok(false);
-        }
-        ui.line("  check passed");
-    }
-    let commit = if opts.commit {
-        match git::commit(&target.dir, rel, &commit_message(ledger, p, opts)) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                restore(p)?;
-                let _ = Command::new("git")
-                    .args(["reset", "--quiet", "--", rel])
-                    .current_dir(&target.dir)
-                    .status();
-                ui.line(&format!("  {e}; {rel} restored"));
-                fail(ledger, format!("{e}; the file was restored"), None);
-                return Ok(false);
-            }
-        }
-    } else {
-        None
-    };
-    let order = ledger.next_order;
-    ledger.next_order += 1;
-    let e = ledger
-        .files
-        .get_mut(rel)
-        .expect("queued files are in the ledger");
-    e.state = State::Applied;
-    e.applied_sha256 = sha256_hex(&p.new_bytes);
-    e.applied_order = Some(order);
-    e.reason = None;
-    e.output = None;
-    if let Some(id) = commit {
-        ui.line(&format!("  committed {}", &id[..id.len().min(12)]));
-        e.commit = Some(id);
-    }
-    Ok(true)
-}
-
-/// Put the planned-from bytes back and make sure they are there.
-fn restore(p: &Planned) -> Result<(), Error> {
-    if let Err(e) = rewriter::write_atomic(&p.path, &p.new_bytes, &p.original) {
-        return Err(Error::Io(format!(
-            "{}: could not be restored after a failed check ({e}); restore it with git",
-            p.rel
-        )));
-    }
-    let now = std::fs::read(&p.path).map_err(|e| io_err(&p.rel, e))?;
-    if now != p.original {
-        return Err(Error::Io(format!(
-            "{}: restored bytes differ from the original; restore it with git",
-            p.rel
-        )));
-    }
-    Ok(())
-}
-
-/// Lines and characters of a failing check's output kept in the ledger.
-const TAIL_LINES: usize = 20;
-const TAIL_CHARS: usize = 4000;
-
-/// Run `cmd` with `sh -c` in `dir`, stderr merged into stdout; (passed, status, tail).
-fn run_check(dir: &Path, cmd: &str, rel: &str) -> Result<(bool, String, String), Error> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("exec 2>&1\n{cmd}"))
-        .current_dir(dir)
-        .env("CODEMOD_MIGRATE_FILE", rel)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| io_err(format!("cannot run the check `{cmd}`"), e))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = text.lines().collect();
-    let mut tail = lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n");
-    if tail.len() > TAIL_CHARS {
-        let mut cut = tail.len() - TAIL_CHARS;
-        while !tail.is_char_boundary(cut) {
-            cut += 1;
-        }
-        tail = tail[cut..].to_string();
-    }
-    let status = match out.status.code() {
-        Some(code) => format!("exit {code}"),
-        None => "killed by a signal".to_string(),
-    };
-    Ok((out.status.success(), status, tail))
-}
-
-/// One line per rewrite with its class, then what is left for a person.
-fn commit_message(ledger: &Ledger, p: &Planned, opts: &RunOptions) -> String {
-    let n = p.findings.iter().filter(|f| f.rewritten).count();
-    let mut msg = format!(
-        "codemod: migrate {} ({n} rewrite{})\n\nRewrites (class, line, kind: reason):\n",
-        p.rel,
-        plural(n)
-    );
-    for f in p.findings.iter().filter(|f| f.rewritten) {
-        msg.push_str(&format!(
-            "- {}, line {}, {}: {}\n",
-            f.class, f.line, f.kind, f.reason
-        ));
-    }
-    let left: Vec<_> = p.findings.iter().filter(|f| !f.rewritten).collect();
-    if !left.is_empty() {
-        msg.push_str("\nLeft as is:\n");
-        for f in left {
-            msg.push_str(&format!(
-                "- {}, line {}, {}: {}\n",
-                f.class, f.line, f.kind, f.reason
-            ));
-        }
-    }
-    msg.push_str(&format!(
-        "\nPlanned by {} from sha256 {}",
-        ledger
-            .files
-            .get(&p.rel)
-            .map_or_else(tool_version, |e| e.tool.clone()),
-        p.sha256
-    ));
-    if let Some(cmd) = &opts.check {
-        msg.push_str(&format!("; checked with `{cmd}`"));
-    }
-    msg.push('\n');
-    msg
+    written::finish(target, ledger, rel, ui)
 }

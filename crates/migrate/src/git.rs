@@ -103,3 +103,17 @@ pub fn commit(dir: &Path, rel: &str, message: &str) -> Result<String, Error> {
         .map(|s| s.trim().to_string())
         .map_err(|e| io_err("git rev-parse HEAD", e))
 }
+
+/// `rel` has no change against HEAD (staged or not).
+pub fn unchanged(dir: &Path, rel: &str) -> Result<bool, Error> {
+    run(dir, &["status", "--porcelain=v1", "--", rel])
+        .map(|s| s.trim().is_empty())
+        .map_err(|e| io_err(format!("git status {rel}"), e))
+}
+
+/// The id of the newest commit that touched `rel`.
+pub fn last_commit_of(dir: &Path, rel: &str) -> Result<String, Error> {
+    run(dir, &["log", "-1", "--format=%H", "--", rel])
+        .map(|s| s.trim().to_string())
+        .map_err(|e| io_err(format!("git log {rel}"), e))
+}

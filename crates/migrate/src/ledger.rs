@@ -19,6 +19,9 @@ pub enum State {
     PendingReview,
     /// Accepted (`<name>.snap`): the next run applies it.
     Accepted,
+    /// Being written, checked or committed: recorded before the write, so a run killed
+    /// from then on leaves a ledger that says so; the next run finishes the file.
+    Written,
     /// Written, and the check (if any) passed.
     Applied,
     /// Written, the check failed, the file was restored byte for byte.
@@ -33,6 +36,7 @@ impl State {
             State::Planned => "planned",
             State::PendingReview => "pending review",
             State::Accepted => "accepted",
+            State::Written => "written, not finished",
             State::Applied => "applied",
             State::Failed => "failed",
             State::Skipped => "skipped",
@@ -86,6 +90,12 @@ pub struct Entry {
     /// The commit made for this file (`--commit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The check the file was written under, while it is `written`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// The run that wrote it commits it (`--commit`), while it is `written`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub commit_wanted: bool,
     /// The tool that made the plan.
     #[serde(default)]
     pub tool: String,

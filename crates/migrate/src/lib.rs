@@ -21,6 +21,7 @@ mod review;
 pub mod snapshot;
 mod status;
 mod tree;
+mod written;
 
 use std::path::{Path, PathBuf};
 
