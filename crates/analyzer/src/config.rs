@@ -43,6 +43,56 @@ pub struct Config {
     /// The lowest SQLAlchemy version the code must run on (`"1.3"`), instead of what the
     /// project's requirements declare: forms missing from it are not written.
     pub sqlalchemy_version: Option<String>,
+    /// The largest source file read: bytes (`10000000`) or with a unit (`"10 MB"`,
+    /// `"64 MiB"`). Larger files are reported and skipped. Default 64 MiB.
+    pub max_file_size: Option<FileSize>,
+}
+
+/// `max-file-size` as written: a number of bytes or a string with a unit.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum FileSize {
+    Bytes(u64),
+    Text(String),
+}
+
+/// The largest `max-file-size` accepted (the parser's offsets are 32-bit; the text is
+/// held several times over while it is planned).
+const MAX_MAX_FILE_SIZE: u64 = 1 << 30;
+
+impl FileSize {
+    /// The size in bytes, or why it is not one.
+    fn bytes(&self) -> Result<u64, String> {
+        let n = match self {
+            FileSize::Bytes(n) => *n,
+            FileSize::Text(t) => parse_size(t).ok_or_else(|| {
+                format!("`{t}` is not a size like 10000000, \"10 MB\" or \"64 MiB\"")
+            })?,
+        };
+        if n == 0 || n > MAX_MAX_FILE_SIZE {
+            return Err(format!("{n} bytes: must be between 1 byte and 1 GiB"));
+        }
+        Ok(n)
+    }
+}
+
+/// `"10 MB"`, `"64MiB"`, `"500 kB"`, `"1000"` in bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
 }
 
 /// One thing a guard does around its body, as `guard-lifecycle` names it.
@@ -99,6 +149,15 @@ pub struct LoadedConfig {
 
 impl LoadedConfig {
     /// Whether `path` (absolute or relative to the current folder) is excluded by config.
+    /// The largest source file read (`max-file-size`, checked when loaded).
+    pub fn max_file_size(&self) -> u64 {
+        self.config
+            .max_file_size
+            .as_ref()
+            .and_then(|s| s.bytes().ok())
+            .unwrap_or(crate::source::DEFAULT_MAX_FILE_SIZE)
+    }
+
     pub fn is_excluded(&self, path: &Path) -> bool {
         let Some(set) = &self.exclude else {
             return false;
@@ -230,6 +289,9 @@ impl LoadedConfig {
                     format!("`{v}` is not a version like \"1.3\" or \"1.4.54\""),
                 ));
             }
+        }
+        if let Some(size) = &config.max_file_size {
+            size.bytes().map_err(|why| bad("max-file-size", why))?;
         }
         let exclude = if config.exclude.is_empty() {
             None
@@ -512,6 +574,29 @@ mod tests {
         );
         let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("per-file-ignores"), "{err}");
+    }
+
+    #[test]
+    fn max_file_size_takes_bytes_or_a_unit_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = |v: &str| {
+            write(
+                dir.path(),
+                "codemod.toml",
+                &format!("max-file-size = {v}\n"),
+            );
+            LoadedConfig::discover(dir.path()).map(|c| c.max_file_size())
+        };
+        assert_eq!(size("1000").unwrap(), 1000);
+        assert_eq!(size("\"10 MB\"").unwrap(), 10_000_000);
+        assert_eq!(size("\"64MiB\"").unwrap(), 64 << 20);
+        for bad in ["0", "\"ten\"", "\"5 TB\"", "\"2 GiB\""] {
+            let err = size(bad).unwrap_err().to_string();
+            assert!(err.contains("key `max-file-size`"), "{bad}: {err}");
+        }
+        std::fs::remove_file(dir.path().join("codemod.toml")).unwrap();
+        let default = LoadedConfig::discover(dir.path()).unwrap().max_file_size();
+        assert_eq!(default, crate::source::DEFAULT_MAX_FILE_SIZE);
     }
 
     #[test]

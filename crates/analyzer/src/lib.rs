@@ -5,6 +5,7 @@
 //! -> `Finding`s, each with an optional `Rewrite` that the rewriter crate lowers to text edits.
 
 pub mod classify;
+pub mod compile_check;
 pub mod config;
 pub mod finding;
 pub mod index;

@@ -18,7 +18,7 @@ pub enum InputError {
     /// A FIFO, a device or a socket: opening or reading it could block or never end.
     #[error("not a regular file ({0}): not read")]
     NotRegular(&'static str),
-    #[error("{size} bytes, over the limit of {limit}: not read")]
+    #[error("{size} bytes, over the limit of {limit} (`max-file-size` in the config): not read")]
     TooLarge { size: u64, limit: u64 },
     /// Deeper than the parser's stack allows (and than CPython compiles).
     #[error(
@@ -47,11 +47,24 @@ impl InputError {
     }
 }
 
-/// The largest source file read, in bytes (generated modules of tens of megabytes are
-/// still planned; beyond this a file is reported and skipped).
-pub const MAX_FILE_SIZE: u64 = 64 << 20;
+/// The largest source file read by default, in bytes (generated modules of tens of
+/// megabytes are still planned; beyond this a file is reported and skipped).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
 
-/// The bytes of a regular file of at most `MAX_FILE_SIZE` bytes. Anything else (a FIFO, a
+/// The limit of this run: `max-file-size` of the config, set once by the command that
+/// loaded it (every file of a run is read under the same limit).
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The bytes of a regular file of at most `max-file-size` bytes. Anything else (a FIFO, a
 /// device such as `/dev/zero` behind a link, a socket) is refused before it is opened, and
 /// checked again on the open file, so no read blocks or runs without end.
 pub fn read_regular(path: &Path) -> Result<Vec<u8>, InputError> {
@@ -61,28 +74,27 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>, InputError> {
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     regular(&meta)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_SIZE) as usize);
-    file.take(MAX_FILE_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
+    let limit = max_file_size();
+    let mut bytes = Vec::with_capacity(meta.len().min(limit) as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
         return Err(InputError::TooLarge {
             size: bytes.len() as u64,
-            limit: MAX_FILE_SIZE,
+            limit,
         });
     }
     Ok(bytes)
 }
 
-/// `Err` unless the metadata is a regular file's of at most `MAX_FILE_SIZE` bytes.
+/// `Err` unless the metadata is a regular file's of at most `max-file-size` bytes.
 fn regular(meta: &std::fs::Metadata) -> Result<(), InputError> {
     if !meta.is_file() {
         return Err(InputError::NotRegular(special_kind(meta)));
     }
-    if meta.len() > MAX_FILE_SIZE {
+    if meta.len() > max_file_size() {
         return Err(InputError::TooLarge {
             size: meta.len(),
-            limit: MAX_FILE_SIZE,
+            limit: max_file_size(),
         });
     }
     Ok(())

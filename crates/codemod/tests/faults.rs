@@ -812,6 +812,61 @@ fn unparsable_rewrite_is_refused_as_an_internal_error() {
     assert_names(&out, "service.py:6:", "internal error, please report");
 }
 
+/// A rewrite that parses but that CPython would not compile (here a module-level `return`
+/// forced by the test hook; in real life `await` in a sync function) is refused the same
+/// way: nothing written, exit 3, the file, the line and the compile error named.
+#[test]
+fn a_rewrite_that_parses_but_does_not_compile_is_refused() {
+    let dir = service_tree();
+    let before = snapshot(dir.path());
+    for args in [&["apply", "service.py"][..], &["plan"]] {
+        let out = command(dir.path(), args)
+            .env("CODEMOD_TEST_CORRUPT_REWRITE", "compile")
+            .output()
+            .unwrap();
+        assert_code(&out, 3);
+        // The line is where the error lands (the end of the file here).
+        assert_names(
+            &out,
+            "service.py:",
+            "would not compile: `return` outside a function (CPython refuses it)",
+        );
+        assert_eq!(snapshot(dir.path()), before);
+    }
+}
+
+/// A file over the size limit (a 100 MB one-line list literal, which the parser would
+/// hold gigabytes for) is not read: it is reported by name with its size and the limit,
+/// and the rest of the tree is planned. `max-file-size` in the config moves the limit.
+#[test]
+fn files_over_max_file_size_are_reported_by_name_and_not_read() {
+    let dir = service_tree();
+    let root = dir.path();
+    let mut huge = String::with_capacity(100 * MB + 64);
+    huge.push_str("from db import SessionLocal\nROWS = [");
+    while huge.len() < 100 * MB {
+        huge.push_str("1, ");
+    }
+    huge.push_str("]\n");
+    write(root, "huge.py", &huge);
+    drop(huge);
+    let out = run_with_budget(command(root, &["plan", "."]), HANG_GUARD, "plan");
+    assert_code(&out, 0); // plan reports input errors; only apply fails on them
+    assert_names(&out, "huge.py", "over the limit of 67108864");
+    assert!(stdout(&out).contains("service.py"), "{}", stdout(&out));
+    std::fs::remove_file(root.join("huge.py")).unwrap();
+
+    // A 2 kB limit from the config: a 3 kB module is skipped, the small service planned.
+    write(root, "codemod.toml", "max-file-size = \"2 kB\"\n");
+    let padding = "# generated\n".repeat(300);
+    write(root, "wide.py", &format!("{HEADER}{padding}{}", block("wide")));
+    assert!(std::fs::metadata(root.join("wide.py")).unwrap().len() > 2000);
+    let out = codemod(root, &["plan", "."]);
+    assert_code(&out, 0); // plan reports input errors; only apply fails on them
+    assert_names(&out, "wide.py", "over the limit of 2000 (`max-file-size` in the config)");
+    assert!(stdout(&out).contains("service.py"), "{}", stdout(&out));
+}
+
 /// A FIFO named like a module blocks whoever opens it, and a link to `/dev/zero` never
 /// ends: neither is opened. Both are reported by name, and the rest of the tree is
 /// planned and rewritten.

@@ -80,6 +80,7 @@ fn facts_of(path: &Path) -> Option<FileFacts> {
 /// Plan every file of the tree against the tree's own index.
 pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>, Error> {
     let config = LoadedConfig::discover(&target.dir).map_err(|e| Error::Usage(e.to_string()))?;
+    analyzer::source::set_max_file_size(config.max_file_size());
     let files = walk(target, &config);
     let facts: Vec<FileFacts> = files
         .par_iter()

@@ -75,10 +75,9 @@ pub struct FilePlan {
 pub enum PlanError {
     #[error("{0}")]
     Input(#[from] InputError),
-    /// Our own output does not parse: a bug in the tool, never written.
-    #[error(
-        "internal error, please report: the rewrite of line {line} does not parse ({message})"
-    )]
+    /// Our own output does not parse or compile: a bug in the tool, never written.
+    /// `message` completes "the rewrite of line N ...".
+    #[error("internal error, please report: the rewrite of line {line} {message}")]
     Internal { line: usize, message: String },
 }
 
@@ -246,7 +245,7 @@ pub fn plan_file_selected(
         let mut edits_for_map = edits.clone();
         let next = edit::apply(&current.text, &mut edits).map_err(|m| PlanError::Internal {
             line: planned[chosen[0].0].line,
-            message: m,
+            message: format!("does not apply ({m})"),
         })?;
         maps.push(OffsetMap::new(&edits_for_map));
         edits_for_map.clear();
@@ -282,7 +281,7 @@ pub fn plan_file_selected(
                     next_text =
                         edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
                             line: planned[chosen[0].0].line,
-                            message: m,
+                            message: format!("does not apply ({m})"),
                         })?;
                     maps.push(m);
                 }
@@ -305,7 +304,7 @@ pub fn plan_file_selected(
                     next_text =
                         edit::apply(&next_text, &mut es).map_err(|m| PlanError::Internal {
                             line: planned[chosen[0].0].line,
-                            message: m,
+                            message: format!("does not apply ({m})"),
                         })?;
                     maps.push(m);
                 }
@@ -313,8 +312,8 @@ pub fn plan_file_selected(
         }
         // Test-only fault hook (crates/codemod/tests/faults.rs): make our own output
         // unparsable so the refusal path of the verification below can be exercised.
-        if corrupt_rewrite_for_tests() {
-            next_text.push_str("(\n");
+        if let Some(junk) = corrupt_rewrite_for_tests() {
+            next_text.push_str(junk);
         }
         analyzer::parse_text(&next_text).map_err(|e| internal_at(planned[chosen[0].0].line, e))?;
         let done: std::collections::HashSet<usize> = chosen.iter().map(|(i, _)| *i).collect();
@@ -323,6 +322,9 @@ pub fn plan_file_selected(
         }
         pending.retain(|p| !done.contains(p));
         text = next_text;
+    }
+    if text != file.text {
+        refuse_added_compile_errors(&file, &text, &maps)?;
     }
     Ok(FilePlan {
         file,
@@ -460,15 +462,44 @@ fn internal(planned: &[PlannedFinding], pending: &[usize], e: InputError) -> Pla
 fn internal_at(line: usize, e: InputError) -> PlanError {
     PlanError::Internal {
         line,
-        message: e.to_string(),
+        message: format!("does not parse ({e})"),
     }
 }
 
+/// The parser accepts what CPython's compiler refuses (`await` in a sync function,
+/// `return` at module level...): the output may have no such error the input did not.
+fn refuse_added_compile_errors(
+    file: &SourceFile,
+    text: &str,
+    maps: &[OffsetMap],
+) -> Result<(), PlanError> {
+    let before = analyzer::parse(file).map_err(|e| internal_at(0, e))?;
+    let after = analyzer::parse_text(text).map_err(|e| internal_at(0, e))?;
+    let Some((error, at)) =
+        analyzer::compile_check::added_compile_error(before.syntax(), after.syntax())
+    else {
+        return Ok(());
+    };
+    let original = maps.iter().rev().fold(at, |at, m| m.back(at));
+    Err(PlanError::Internal {
+        line: file.line_of(original),
+        message: format!(
+            "would not compile: {} (CPython refuses it)",
+            error.describe()
+        ),
+    })
+}
+
 /// Test-only: `CODEMOD_TEST_CORRUPT_REWRITE=1` appends an unbalanced `(` to every round's
-/// output before it is verified, so the "our rewrite does not parse" path can be tested
-/// end to end. Read only when a rewrite is about to be verified; never set in normal use.
-fn corrupt_rewrite_for_tests() -> bool {
-    std::env::var_os("CODEMOD_TEST_CORRUPT_REWRITE").is_some_and(|v| v == "1")
+/// output before it is verified (`=compile`: a module-level `return`, which parses but
+/// does not compile), so the refusal paths can be tested end to end. Read only when a
+/// rewrite is about to be verified; never set in normal use.
+fn corrupt_rewrite_for_tests() -> Option<&'static str> {
+    match std::env::var_os("CODEMOD_TEST_CORRUPT_REWRITE")?.to_str()? {
+        "1" => Some("(\n"),
+        "compile" => Some("\nreturn\n"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

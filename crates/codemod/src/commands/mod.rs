@@ -46,6 +46,12 @@ pub type CmdResult = Result<u8, UsageError>;
 
 /// `--config FILE`, else the first config found walking up from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LoadedConfig, UsageError> {
+    let config = find_config(explicit, start)?;
+    analyzer::source::set_max_file_size(config.max_file_size());
+    Ok(config)
+}
+
+fn find_config(explicit: Option<&Path>, start: &Path) -> Result<LoadedConfig, UsageError> {
     match explicit {
         Some(path) => {
             if !path.is_file() {
