@@ -225,7 +225,7 @@ impl LoadedConfig {
         let cfg = if is_pyproject {
             parse_pyproject(path, &text)?.unwrap_or_default()
         } else {
-            toml::from_str::<Config>(&text).map_err(|e| invalid(path, &e))?
+            toml::from_str::<Config>(&text).map_err(|e| invalid(path, &text, &e))?
         };
         Self::build(cfg, Some(path.to_path_buf()), root)
     }
@@ -420,10 +420,22 @@ fn read(path: &Path) -> Result<String, ConfigError> {
         .map_err(|e| failed(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
-fn invalid(path: &Path, e: &toml::de::Error) -> ConfigError {
+/// A TOML error as `line L, column C: message`, without the excerpt of the line that
+/// `toml` adds (a line of a megabyte would be quoted whole).
+fn invalid(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let at = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
+            format!("line {line}, column {column}: ")
+        }
+        None => String::new(),
+    };
     ConfigError::Invalid {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().replace('\n', " "),
+        message: format!("{at}{}", e.message().trim_end().replace('\n', " ")),
     }
 }
 
@@ -437,7 +449,7 @@ fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, ConfigErro
     struct Tool {
         codemod: Option<toml::Value>,
     }
-    let doc: Pyproject = toml::from_str(text).map_err(|e| invalid(path, &e))?;
+    let doc: Pyproject = toml::from_str(text).map_err(|e| invalid(path, text, &e))?;
     let Some(value) = doc.tool.and_then(|t| t.codemod) else {
         return Ok(None);
     };

@@ -149,20 +149,40 @@ pub fn print_error(err: &FileError) {
         anstream::stderr(),
         "{}: {}",
         "error".red().bold(),
-        err.located()
+        cut(&err.located())
     );
 }
 
 pub fn print_warning(message: &str) {
     let _ = writeln!(
         anstream::stderr(),
-        "{}: {message}",
-        "warning".yellow().bold()
+        "{}: {}",
+        "warning".yellow().bold(),
+        cut(message)
     );
 }
 
 pub fn print_usage_error(message: &str) {
-    let _ = writeln!(anstream::stderr(), "{}: {message}", "error".red().bold());
+    let _ = writeln!(
+        anstream::stderr(),
+        "{}: {}",
+        "error".red().bold(),
+        cut(message)
+    );
+}
+
+/// The longest message printed; longer ones (an error quoting a huge line of the input)
+/// are cut, saying how much was left out.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+fn cut(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message.into(),
+        Some((end, _)) => {
+            let left = message[end..].chars().count();
+            format!("{} ... ({left} more characters)", &message[..end]).into()
+        }
+    }
 }
 
 /// A `git apply`-able patch for one changed file, opening with an account of its
@@ -301,6 +321,15 @@ mod tests {
         assert_eq!(unique_patch_name("a/b.py", &mut used), "a__b.py.patch");
         assert_eq!(unique_patch_name("a__b.py", &mut used), "a__b.py-2.patch");
         assert_eq!(unique_patch_name("a/b.py", &mut used), "a__b.py-3.patch");
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(1500);
+        let shown = cut(&long);
+        assert!(shown.starts_with(&"é".repeat(1000)), "{shown}");
+        assert!(shown.ends_with(" ... (500 more characters)"), "{shown}");
+        assert_eq!(cut("short"), "short");
     }
 
     #[test]

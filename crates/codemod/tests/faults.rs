@@ -859,12 +859,40 @@ fn files_over_max_file_size_are_reported_by_name_and_not_read() {
     // A 2 kB limit from the config: a 3 kB module is skipped, the small service planned.
     write(root, "codemod.toml", "max-file-size = \"2 kB\"\n");
     let padding = "# generated\n".repeat(300);
-    write(root, "wide.py", &format!("{HEADER}{padding}{}", block("wide")));
+    write(
+        root,
+        "wide.py",
+        &format!("{HEADER}{padding}{}", block("wide")),
+    );
     assert!(std::fs::metadata(root.join("wide.py")).unwrap().len() > 2000);
     let out = codemod(root, &["plan", "."]);
     assert_code(&out, 0); // plan reports input errors; only apply fails on them
-    assert_names(&out, "wide.py", "over the limit of 2000 (`max-file-size` in the config)");
+    assert_names(
+        &out,
+        "wide.py",
+        "over the limit of 2000 (`max-file-size` in the config)",
+    );
     assert!(stdout(&out).contains("service.py"), "{}", stdout(&out));
+}
+
+/// A config nested 5,000 deep, or naming a key of 50,000 characters, gives one short
+/// error line naming the file, line and column (not a copy of the offending line), exit 2.
+#[test]
+fn a_hostile_config_gives_one_short_error_line() {
+    let dir = service_tree();
+    let root = dir.path();
+    let deep = format!("a = {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    let long_key = format!("{} = 1\n", "k".repeat(50_000));
+    for (text, what) in [(deep, "recursion limit"), (long_key, "unknown field")] {
+        write(root, "codemod.toml", &text);
+        let out = codemod(root, &["plan", "."]);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        assert!(err.len() < 1200, "{} bytes: {}", err.len(), &err[..200]);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("codemod.toml: line 1, column"), "{err}");
+        assert!(err.contains(what), "{err}");
+    }
 }
 
 /// A FIFO named like a module blocks whoever opens it, and a link to `/dev/zero` never
