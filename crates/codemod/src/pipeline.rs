@@ -270,6 +270,7 @@ pub fn plan_files(index: &ProjectIndex, targets: &[Target], options: Options) ->
     let mut report = RunReport {
         counts: Counts::new(),
         notes: index.guard_report().notes.clone(),
+        config: index.config().path.as_deref().map(crate::walk::display),
         ..RunReport::default()
     };
     report.counts.files_scanned = targets.len();

@@ -107,6 +107,8 @@ pub fn write_summary(out: &mut impl Write, report: &RunReport) -> io::Result<()>
     }
     let c = &report.counts;
     writeln!(out, "{}", "summary".bold())?;
+    let config = report.config.as_deref().unwrap_or("none found (defaults)");
+    writeln!(out, "  config:         {config}")?;
     writeln!(out, "  files scanned:  {}", c.files_scanned)?;
     writeln!(out, "  files parsed:   {}", c.files_parsed)?;
     writeln!(out, "  files changed:  {}", c.files_changed)?;

@@ -159,6 +159,8 @@ pub struct RunReport {
     pub skipped: Vec<Skipped>,
     pub counts: Counts,
     pub notes: Vec<String>,
+    /// The config the run used, as shown; `None` when none was found (defaults).
+    pub config: Option<String>,
 }
 
 impl RunReport {
@@ -176,6 +178,7 @@ impl RunReport {
         }
         #[derive(Serialize)]
         struct Summary<'a> {
+            config: Option<&'a str>,
             #[serde(flatten)]
             counts: &'a Counts,
             skipped: &'a [Skipped],
@@ -202,6 +205,7 @@ impl RunReport {
                 counts: &self.counts,
                 skipped: &self.skipped,
                 notes: &self.notes,
+                config: self.config.as_deref(),
             },
         };
         serde_json::to_writer_pretty(out, &doc)

@@ -193,6 +193,7 @@ fn plan_json_has_the_documented_shape() {
     assert_eq!(summary["rewrites_by_class"]["manual"], 0);
     assert_eq!(summary["skipped"], Value::Array(vec![]));
     assert!(summary["notes"].is_array());
+    assert_eq!(summary["config"], Value::Null, "no config: {summary:#}");
 }
 
 #[test]
@@ -555,6 +556,10 @@ fn config_exclude_drops_files() {
         .collect();
     assert_eq!(files, ["service.py"], "{doc:#}");
     assert_eq!(doc["summary"]["files_scanned"], 2);
+    // The run names the config it used, in JSON and in the text summary.
+    assert_eq!(doc["summary"]["config"], "codemod.toml", "{doc:#}");
+    let text = stdout(&codemod(dir.path(), &["plan"]));
+    assert!(text.contains("  config:         codemod.toml\n"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------
