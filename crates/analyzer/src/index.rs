@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::classify::FileClass;
-use crate::config::LoadedConfig;
+use crate::config::{ConfigError, LoadedConfig};
 use crate::lifecycle::Lifecycle;
 use crate::registry::Guard;
 use crate::resolve::{same_path, FileImports, Resolved, RootBinding};
@@ -189,6 +189,10 @@ pub struct ChosenGuard {
     /// Call expression, e.g. `get_db_session()`.
     pub expr: String,
     pub import: Option<Import>,
+    /// `import` is the config's `guard-import`, trusted as written (else the project
+    /// model derived it and resolves it file by file).
+    #[serde(skip)]
+    pub import_from_config: bool,
     pub lifecycle: Lifecycle,
     pub source: GuardSource,
     /// Module that defines it (no import needed there).
@@ -635,6 +639,7 @@ impl ProjectIndex {
                 Some(ChosenGuard {
                     expr: "<factory>.begin()".into(),
                     import: None,
+                    import_from_config: false,
                     lifecycle: Lifecycle::SQLALCHEMY_BEGIN,
                     lifecycle_known: true,
                     source: GuardSource::SqlalchemyBegin,
@@ -677,15 +682,10 @@ impl ProjectIndex {
     }
 
     fn chosen_from(&self, g: &Guard) -> ChosenGuard {
-        let import = g.written.iter().find_map(|w| w.import.clone()).or_else(|| {
-            g.module.clone().map(|m| Import::From {
-                module: m,
-                name: g.def.name.clone(),
-            })
-        });
         ChosenGuard {
             expr: g.expr(),
-            import,
+            import: import_of(g),
+            import_from_config: false,
             lifecycle: g.def.lifecycle,
             lifecycle_known: true,
             source: GuardSource::Discovered {
@@ -719,10 +719,7 @@ impl ProjectIndex {
         };
         let expr = expr.as_ref()?;
         let flavour = if is_async { "async" } else { "sync" };
-        let callee = expr.split('(').next().unwrap_or(expr).trim();
-        let def = self.guards.iter().find(|g| {
-            g.def.is_async == is_async && g.def.name == last_segment(callee) && !g.def.nested
-        });
+        let def = self.config_guard_def(expr, is_async);
         let (lifecycle, known) = match (def, declared) {
             (Some(g), _) => (g.def.lifecycle, true),
             (None, Some(list)) => (crate::config::lifecycle_from(list), true),
@@ -735,9 +732,15 @@ impl ProjectIndex {
                 (STANDARD_GUARD, false)
             }
         };
+        let import_from_config = import.is_some();
+        let import = match import {
+            Some(statement) => Some(Import::from_statement(statement)),
+            None => def.and_then(|g| derived_config_import(expr, g)),
+        };
         Some(ChosenGuard {
             expr: expr.clone(),
-            import: import.as_deref().map(Import::from_statement),
+            import,
+            import_from_config,
             lifecycle,
             lifecycle_known: known,
             source: GuardSource::Config {
@@ -748,6 +751,46 @@ impl ProjectIndex {
             factory: None,
             uses: def.map_or(0, |g| g.production_uses),
         })
+    }
+
+    /// The definition in the tree of the guard config names as `expr`.
+    fn config_guard_def(&self, expr: &str, is_async: bool) -> Option<&Guard> {
+        let callee = expr.split('(').next().unwrap_or(expr).trim();
+        self.guards.iter().find(|g| {
+            g.def.is_async == is_async && g.def.name == last_segment(callee) && !g.def.nested
+        })
+    }
+
+    /// A config guard nothing can import: no `guard-import`, and no definition in the
+    /// tree the project model could write an import of. Every rewrite into it would be
+    /// refused file by file, so it is a config error naming the key.
+    pub fn config_guard_error(&self) -> Option<ConfigError> {
+        let cfg = &self.config.config;
+        for (is_async, key, expr, import) in [
+            (false, "guard", &cfg.guard, &cfg.guard_import),
+            (
+                true,
+                "async-guard",
+                &cfg.async_guard,
+                &cfg.async_guard_import,
+            ),
+        ] {
+            let Some(expr) = expr else { continue };
+            let def = self.config_guard_def(expr, is_async);
+            if import.is_some() || def.and_then(|g| derived_config_import(expr, g)).is_some() {
+                continue;
+            }
+            return Some(ConfigError::Invalid {
+                path: self.config.path.clone().unwrap_or_default(),
+                message: format!(
+                    "key `{key}`: `{expr}` is not defined in the scanned tree under an \
+                     importable name and there is no `{key}-import`, so no rewrite could \
+                     import it: set {key}-import (e.g. \"from app.db import {}\")",
+                    root_name(expr)
+                ),
+            });
+        }
+        None
     }
 
     fn no_guard_note(&self, is_async: bool, notes: &mut Vec<String>) {
@@ -1235,12 +1278,7 @@ impl ProjectIndex {
                 )),
                 // A config guard without `guard-import` works only where its name is bound.
                 GuardSource::Config { .. } => {
-                    let root = chosen
-                        .expr
-                        .split(['.', '('])
-                        .next()
-                        .unwrap_or_default()
-                        .trim();
+                    let root = root_name(&chosen.expr);
                     match imports.root_binding(root) {
                         crate::resolve::RootBinding::Unbound => Err(format!(
                             "the config guard `{}` has no `guard-import`, and `{root}` is not \
@@ -1257,7 +1295,7 @@ impl ProjectIndex {
         let Import::From { module, name } = import else {
             return Ok(Some(import.clone())); // config statement: trusted as written
         };
-        if matches!(chosen.source, GuardSource::Config { .. }) {
+        if chosen.import_from_config {
             return Ok(Some(import.clone()));
         }
         let target = self.modules.follow(&format!("{module}.{name}"));
@@ -1494,6 +1532,33 @@ fn factory_class_guards(
             })
         })
         .collect()
+}
+
+/// The import the project model derives for a guard found in the tree: the one its
+/// own uses write, else `from <its module> import <name>`.
+fn import_of(g: &Guard) -> Option<Import> {
+    g.written.iter().find_map(|w| w.import.clone()).or_else(|| {
+        g.module.clone().map(|m| Import::From {
+            module: m,
+            name: g.def.name.clone(),
+        })
+    })
+}
+
+/// The import of a config guard with no `guard-import`, derived from its definition in
+/// the tree: only when that import binds the name the expression starts with.
+fn derived_config_import(expr: &str, g: &Guard) -> Option<Import> {
+    let import = import_of(g)?;
+    let binds = match &import {
+        Import::From { name, .. } => name == root_name(expr),
+        _ => false,
+    };
+    binds.then_some(import)
+}
+
+/// The name a guard expression starts with: `get_db` in `get_db()`, `db` in `db.scope()`.
+fn root_name(expr: &str) -> &str {
+    expr.split(['.', '(']).next().unwrap_or_default().trim()
 }
 
 fn last_segment(d: &str) -> &str {

@@ -73,7 +73,7 @@ pub fn collect(
         selection,
         keep_plans: false,
     };
-    let run = pipeline::run(config.clone(), paths, &walked.files, walked.errors, options);
+    let run = pipeline::run(config.clone(), paths, &walked.files, walked.errors, options)?;
     let mut report = run.report;
     let unparsed_targets = report
         .errors

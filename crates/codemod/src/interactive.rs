@@ -60,7 +60,7 @@ pub fn run(args: &ApplyArgs) -> CmdResult {
     let root = walk::project_root(&args.files[0], &config);
     let _lock = rewriter::lock_project(&root).map_err(|busy| UsageError(busy.to_string()))?;
     let index_files = pipeline::index_files(&root, &config, &args.files, &walked.files);
-    let indexed = pipeline::build_index(&root, config, &index_files);
+    let indexed = pipeline::build_index(&root, config, &index_files)?;
     let selection = if args.include_review {
         Selection::SafeAndReview
     } else {

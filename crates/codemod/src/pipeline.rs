@@ -12,6 +12,7 @@ use analyzer::{FileFacts, LoadedConfig, ProjectIndex, SourceFile};
 use rayon::prelude::*;
 use rewriter::Selection;
 
+use crate::commands::UsageError;
 use crate::report::{Counts, FileError, FileReport, RunReport, Skipped};
 use crate::walk::{self, Target};
 
@@ -102,7 +103,12 @@ pub struct Indexed {
 }
 
 /// Pass 1 over `files` (absolute paths, deduplicated by the caller).
-pub fn build_index(root: &Path, config: LoadedConfig, files: &[Target]) -> Indexed {
+/// `Err` when the config names a guard no rewrite could import.
+pub fn build_index(
+    root: &Path,
+    config: LoadedConfig,
+    files: &[Target],
+) -> Result<Indexed, UsageError> {
     let progress = Progress::new(files.len(), "indexing");
     let results: Vec<Result<Option<FileFacts>, FileError>> = files
         .par_iter()
@@ -127,10 +133,11 @@ pub fn build_index(root: &Path, config: LoadedConfig, files: &[Target]) -> Index
             Err(e) => failures.push((target.path.clone(), e)),
         }
     }
-    Indexed {
-        index: ProjectIndex::build_in(root, config, facts),
-        failures,
+    let index = ProjectIndex::build_in(root, config, facts);
+    if let Some(e) = index.config_guard_error() {
+        return Err(e.into());
     }
+    Ok(Indexed { index, failures })
 }
 
 fn facts_of(target: &Target) -> Result<Option<FileFacts>, FileError> {
@@ -333,7 +340,7 @@ pub fn run(
     targets: &[Target],
     walk_errors: Vec<FileError>,
     options: Options,
-) -> Run {
+) -> Result<Run, UsageError> {
     let root = walk::project_root(&user_paths[0], &config);
     run_from(&root, config, user_paths, targets, walk_errors, options)
 }
@@ -346,18 +353,18 @@ pub fn run_from(
     targets: &[Target],
     walk_errors: Vec<FileError>,
     options: Options,
-) -> Run {
+) -> Result<Run, UsageError> {
     let index_files = index_files(root, &config, user_paths, targets);
-    let indexed = build_index(root, config, &index_files);
+    let indexed = build_index(root, config, &index_files)?;
     drop(index_files);
     let mut report = plan_files(&indexed.index, targets, options);
     let index_errors = index_problems(indexed.failures, targets);
     report.errors.extend(walk_errors);
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
-    Run {
+    Ok(Run {
         report,
         index_errors,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -895,6 +895,40 @@ fn a_hostile_config_gives_one_short_error_line() {
     }
 }
 
+/// A config guard that is not defined in the tree and has no `guard-import` could only be
+/// written as a name nothing binds (NameError at run time): every command refuses it as a
+/// config error naming the key, and writes nothing. Defined in the tree, it is imported.
+#[test]
+fn a_config_guard_nothing_can_import_is_a_config_error() {
+    let dir = service_tree();
+    let root = dir.path();
+    let before = snapshot(root);
+    write(root, "codemod.toml", "guard = \"nowhere_scope()\"\n");
+    for args in [
+        &["plan", "."][..],
+        &["apply", "--all", "."],
+        &["audit", "."],
+        &["guard", "."],
+    ] {
+        let out = codemod(root, args);
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains("codemod.toml: key `guard`: `nowhere_scope()` is not defined"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::remove_file(root.join("codemod.toml")).unwrap();
+    assert_eq!(snapshot(root), before);
+
+    // The guard of db.py named in config, without guard-import: the import is written.
+    write(root, "codemod.toml", "guard = \"get_db_session()\"\n");
+    let out = codemod(root, &["apply", "service.py"]);
+    assert_code(&out, 0);
+    let text = String::from_utf8(read(root, "service.py")).unwrap();
+    assert!(text.contains("from db import get_db_session"), "{text}");
+}
+
 /// A FIFO named like a module blocks whoever opens it, and a link to `/dev/zero` never
 /// ends: neither is opened. Both are reported by name, and the rest of the tree is
 /// planned and rewritten.

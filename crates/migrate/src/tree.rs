@@ -87,6 +87,9 @@ pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>,
         .filter_map(|p| catch_unwind(|| facts_of(p)).ok().flatten())
         .collect();
     let index = ProjectIndex::build(config, facts);
+    if let Some(e) = index.config_guard_error() {
+        return Err(Error::Usage(e.to_string()));
+    }
     let mut out: Vec<Planning> = files
         .par_iter()
         .filter_map(|p| {

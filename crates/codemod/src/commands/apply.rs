@@ -70,7 +70,7 @@ pub fn run(args: ApplyArgs) -> CmdResult {
         selection,
         keep_plans: true,
     };
-    let run = pipeline::run(config, &args.files, &walked.files, walked.errors, options);
+    let run = pipeline::run(config, &args.files, &walked.files, walked.errors, options)?;
     let report = run.report;
 
     let mut code = exit::OK;
@@ -288,7 +288,7 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
             &walked.files,
             walked.errors,
             options,
-        );
+        )?;
         for err in &run.report.errors {
             report_error(err);
             code = code.max(if err.kind == ErrorKind::Internal {

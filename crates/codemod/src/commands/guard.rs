@@ -75,7 +75,7 @@ fn index_tree(args: &GuardArgs) -> Result<(pipeline::Indexed, Vec<PathBuf>, u8),
         std::slice::from_ref(&args.path),
         &walked.files,
     );
-    let indexed = pipeline::build_index(&root, config, &files);
+    let indexed = pipeline::build_index(&root, config, &files)?;
     let paths = files.into_iter().map(|t| t.path).collect();
     let mut code = exit::OK;
     let mut problems = walked.errors;

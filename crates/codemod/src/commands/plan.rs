@@ -52,7 +52,7 @@ pub fn run(args: PlanArgs) -> CmdResult {
         // Patches record the SHA-256 of the bytes planned (checked by `apply --patch`).
         keep_plans: args.patch_dir.is_some(),
     };
-    let run = pipeline::run(config, &args.paths, &walked.files, walked.errors, options);
+    let run = pipeline::run(config, &args.paths, &walked.files, walked.errors, options)?;
     let mut report = run.report;
     report
         .errors
