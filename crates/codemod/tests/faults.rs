@@ -929,6 +929,82 @@ fn a_config_guard_nothing_can_import_is_a_config_error() {
     assert!(text.contains("from db import get_db_session"), "{text}");
 }
 
+/// Config guards that are not one plain call (a comment, `await` in sync code, code run
+/// beside the guard, a megabyte of text) are refused before anything is planned: one
+/// short line naming the key, exit 2, nothing written.
+#[test]
+fn config_guards_that_are_not_one_plain_call_are_refused_before_planning() {
+    let dir = service_tree();
+    let root = dir.path();
+    let before = snapshot(root);
+    let huge = format!("get_db_session({})", "x".repeat(1 << 20));
+    for guard in [
+        "get_db_session() # c",
+        "await get_db_session()",
+        r#"__import__(\"os\").system(\"id\") or get_db_session()"#,
+        "(lambda: get_db_session())()",
+        huge.as_str(),
+    ] {
+        let config =
+            format!("guard = \"{guard}\"\nguard-import = \"from db import get_db_session\"\n");
+        write(root, "codemod.toml", &config);
+        for args in [&["plan", "."][..], &["apply", "--all", "."]] {
+            let out = codemod(root, args);
+            assert_code(&out, 2);
+            let err = stderr(&out);
+            assert_eq!(
+                err.lines().count(),
+                1,
+                "{args:?} {}",
+                &guard[..guard.len().min(60)]
+            );
+            assert!(err.len() < 1200, "{} bytes", err.len());
+            assert!(
+                err.contains("codemod.toml") && err.contains("`guard`"),
+                "{err}"
+            );
+        }
+    }
+    std::fs::remove_file(root.join("codemod.toml")).unwrap();
+    assert_eq!(snapshot(root), before);
+}
+
+/// A symlink in the tree to a file below the current folder is written through: the
+/// target gets the rewrite and the link stays a link. A symlink to a file outside it is
+/// refused by name, and that file is untouched.
+#[test]
+fn symlinks_are_written_through_only_to_files_inside() {
+    let dir = service_tree();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        root,
+        "shared/real.py",
+        format!("{HEADER}{}", block("shared")),
+    );
+    write(
+        outside.path(),
+        "far.py",
+        format!("{HEADER}{}", block("far")),
+    );
+    write(root, "app/__init__.py", "");
+    std::os::unix::fs::symlink("../shared/real.py", root.join("app/near.py")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("far.py"), root.join("app/far.py")).unwrap();
+    let far_before = read(outside.path(), "far.py");
+
+    let out = codemod(root, &["apply", "--all", "app"]);
+    assert_code(&out, 1);
+    assert_names(&out, "far.py", "outside the current folder");
+    assert!(rewritten(&read(root, "shared/real.py")));
+    assert_eq!(read(outside.path(), "far.py"), far_before);
+    for link in ["app/near.py", "app/far.py"] {
+        let kind = std::fs::symlink_metadata(root.join(link))
+            .unwrap()
+            .file_type();
+        assert!(kind.is_symlink(), "{link} is no longer a symlink");
+    }
+}
+
 /// A FIFO named like a module blocks whoever opens it, and a link to `/dev/zero` never
 /// ends: neither is opened. Both are reported by name, and the rest of the tree is
 /// planned and rewritten.
