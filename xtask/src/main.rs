@@ -2,6 +2,7 @@
 //!
 //! Each subcommand lives in its own module; this file only dispatches.
 
+mod bench;
 mod corpus;
 mod migrate;
 mod snapshots;
@@ -21,6 +22,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Benchmarks (they time; nothing in CI asserts a time).
+    #[command(subcommand)]
+    Bench(bench::Args),
     /// Run codemod over real PyPI packages and report counts, safety checks and timings.
     Corpus(corpus::Args),
     /// Migrate a tree file by file with snapshot review (same as `codemod migrate`).
@@ -31,6 +35,7 @@ enum Command {
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
     match Cli::parse().command {
+        Command::Bench(args) => bench::run(args),
         Command::Corpus(args) => corpus::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Snapshots(args) => snapshots::run(args),
