@@ -41,6 +41,24 @@ struct Scope {
     loops: usize,
 }
 
+impl Scope {
+    /// A module or class body: not a function, no loop around it.
+    const OUTSIDE_FUNCTIONS: Scope = Scope {
+        function: false,
+        is_async: false,
+        loops: 0,
+    };
+
+    /// The body of a function (or lambda); loops outside it do not count.
+    fn function(is_async: bool) -> Scope {
+        Scope {
+            function: true,
+            is_async,
+            loops: 0,
+        }
+    }
+}
+
 struct Checker {
     scope: Scope,
     found: Vec<(CompileError, TextSize)>,
@@ -49,11 +67,7 @@ struct Checker {
 /// Every compile error of `module`, with where it starts, in source order.
 pub fn compile_errors(module: &ModModule) -> Vec<(CompileError, TextSize)> {
     let mut c = Checker {
-        scope: Scope {
-            function: false,
-            is_async: false,
-            loops: 0,
-        },
+        scope: Scope::OUTSIDE_FUNCTIONS,
         found: vec![],
     };
     c.visit_body(&module.body);
@@ -96,12 +110,7 @@ impl<'a> Visitor<'a> for Checker {
                 if let Some(r) = &f.returns {
                     self.visit_annotation(r);
                 }
-                let inner = Scope {
-                    function: true,
-                    is_async: f.is_async,
-                    loops: 0,
-                };
-                self.within(inner, |c| c.visit_body(&f.body));
+                self.within(Scope::function(f.is_async), |c| c.visit_body(&f.body));
             }
             Stmt::ClassDef(class) => {
                 for d in &class.decorator_list {
@@ -110,12 +119,7 @@ impl<'a> Visitor<'a> for Checker {
                 if let Some(args) = &class.arguments {
                     self.visit_arguments(args);
                 }
-                let inner = Scope {
-                    function: false,
-                    is_async: false,
-                    loops: 0,
-                };
-                self.within(inner, |c| c.visit_body(&class.body));
+                self.within(Scope::OUTSIDE_FUNCTIONS, |c| c.visit_body(&class.body));
             }
             Stmt::For(f) => {
                 if f.is_async && !self.scope.is_async {
@@ -162,12 +166,7 @@ impl<'a> Visitor<'a> for Checker {
                 if let Some(p) = &l.parameters {
                     self.visit_parameters(p);
                 }
-                let inner = Scope {
-                    function: true,
-                    is_async: false,
-                    loops: 0,
-                };
-                self.within(inner, |c| c.visit_expr(&l.body));
+                self.within(Scope::function(false), |c| c.visit_expr(&l.body));
                 return;
             }
             _ => {}
