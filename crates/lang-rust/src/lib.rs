@@ -1,0 +1,237 @@
+//! Rust-source analysis for `session-codemod`: finds hand-written database transaction
+//! blocks in one Rust file and plans text edits that rewrite them to the drop form
+//! (dropping an uncommitted transaction rolls it back, so only the success path commits).
+//!
+//! Pure analysis: no file IO. `analyze` parses with `ra_ap_syntax`, finds transactions
+//! (`let tx = conn.transaction()?`, `pool.begin().await?`, project-defined begins whose
+//! types are in the same file), and runs one rule per [`Kind`]:
+//!
+//! | code  | kind                      | rewritten?                                     |
+//! | ----- | ------------------------- | ---------------------------------------------- |
+//! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go               |
+//! | RS002 | `redundant-rollback`      | yes: the rollback before a non-`Ok` exit goes  |
+//! | RS003 | `raw-sql-transaction`     | reported                                       |
+//! | RS004 | `uncommitted-transaction` | reported                                       |
+//! | RS005 | `double-management`       | reported                                       |
+//!
+//! Every finding has a [`Safety`] and a one-line reason. `Safe` is claimed only when drop
+//! provably rolls back and the removed rollback's error was already ignored; a removed
+//! rollback whose error was propagated or unwrapped is `Review`; anything else is `Manual`
+//! with no edits. Every planned rewrite is re-parsed inside [`analyze`]; one that would not
+//! parse is downgraded to `Manual`. A file with parse errors gets no edits at all.
+//!
+//! Macro bodies are opaque: nothing inside a macro call's tokens is edited, and a
+//! transaction mentioned inside one is reported `Manual` at most.
+//!
+//! Test code: `Finding::in_test` is set when the caller passes `is_test_code` or when the
+//! finding is inside a `#[cfg(test)]` module or a `#[test]`-like function. Test findings are
+//! reported and planned like any other; callers decide what to do with them.
+
+pub mod drivers;
+mod edition;
+mod finding;
+mod flow;
+mod rules;
+mod syntax;
+mod tx;
+
+pub use edition::{edition_from_cargo_toml, Edition};
+pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit};
+
+use ra_ap_syntax::ast::SourceFile;
+
+const BOM: &str = "\u{feff}";
+
+/// Analyse one Rust source file. `is_test_code` marks every finding as test code.
+pub fn analyze(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
+    // The parser does not expect a byte-order mark: analyse the text after it and shift.
+    let shift = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = &text[shift..];
+    let mut analysis = analyze_body(body, edition, is_test_code);
+    if shift > 0 {
+        for f in &mut analysis.findings {
+            f.range = f.range.start + shift..f.range.end + shift;
+            for e in &mut f.edits {
+                e.range = e.range.start + shift..e.range.end + shift;
+            }
+        }
+        for e in &mut analysis.parse_errors {
+            e.offset += shift;
+        }
+    }
+    analysis
+}
+
+fn analyze_body(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
+    let parse = SourceFile::parse(text, edition.to_syntax());
+    let parse_errors: Vec<ParseError> = parse
+        .errors()
+        .iter()
+        .map(|e| ParseError {
+            offset: usize::from(e.range().start()),
+            message: e.to_string(),
+        })
+        .collect();
+    let ctx = rules::Ctx::new(text, parse.tree(), is_test_code);
+    let mut findings = rules::run(&ctx);
+    if let Some(first) = parse_errors.first() {
+        let reason = format!(
+            "not rewritten: the file does not parse (first error at line {})",
+            ctx.line(first.offset)
+        );
+        for f in findings.iter_mut().filter(|f| !f.edits.is_empty()) {
+            downgrade(f, &reason);
+        }
+    } else {
+        verify_rewrites(text, edition, &mut findings);
+    }
+    Analysis {
+        findings,
+        parse_errors,
+    }
+}
+
+fn downgrade(f: &mut Finding, reason: &str) {
+    f.safety = Safety::Manual;
+    f.reason = reason.to_string();
+    f.edits.clear();
+}
+
+fn parses(text: &str, edition: Edition) -> bool {
+    SourceFile::parse(text, edition.to_syntax())
+        .errors()
+        .is_empty()
+}
+
+/// Downgrade findings whose edits overlap an earlier finding's or would not parse, alone
+/// or together with all the others.
+fn verify_rewrites(text: &str, edition: Edition, findings: &mut [Finding]) {
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    for f in findings.iter_mut().filter(|f| !f.edits.is_empty()) {
+        let overlaps = f.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| e.range.start < t.end && t.start < e.range.end)
+        }) || f
+            .edits
+            .windows(2)
+            .any(|w| w[0].range.end > w[1].range.start);
+        if overlaps {
+            downgrade(
+                f,
+                "not rewritten: its edits overlap another finding's edits",
+            );
+        } else if !parses(&apply_edits(text, &f.edits), edition) {
+            downgrade(f, "the rewrite would not parse");
+        } else {
+            taken.extend(f.edits.iter().map(|e| e.range.clone()));
+        }
+    }
+    let all: Vec<TextEdit> = {
+        let mut v: Vec<TextEdit> = findings
+            .iter()
+            .flat_map(|f| f.edits.iter().cloned())
+            .collect();
+        v.sort_by_key(|e| (e.range.start, e.range.end));
+        v
+    };
+    if !parses(&apply_edits(text, &all), edition) {
+        for f in findings.iter_mut().filter(|f| !f.edits.is_empty()) {
+            downgrade(f, "the rewrite would not parse");
+        }
+    }
+}
+
+/// Apply sorted, non-overlapping edits to `text`. Edits are applied in position order;
+/// an edit that starts inside an earlier one is skipped.
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for e in sorted {
+        if e.range.start < pos {
+            continue;
+        }
+        out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.replacement);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_edits_keeps_other_bytes() {
+        let text = "abc\r\ndef";
+        let edits = [
+            TextEdit {
+                range: 4..5,
+                replacement: "X".into(),
+            },
+            TextEdit::delete(0..1),
+        ];
+        assert_eq!(apply_edits(text, &edits), "bc\rXdef");
+    }
+
+    #[test]
+    fn parse_errors_mean_no_edits() {
+        let src = "fn f(conn: &mut Connection) {\n    let tx = conn.transaction().unwrap();\n    let _ = tx.rollback();\n}\nfn broken( {";
+        let a = analyze(src, Edition::E2021, false);
+        assert!(!a.parse_errors.is_empty());
+        assert!(!a.findings.is_empty());
+        assert!(a
+            .findings
+            .iter()
+            .all(|f| f.edits.is_empty() && f.safety == Safety::Manual));
+        assert!(a.findings[0]
+            .reason
+            .starts_with("not rewritten: the file does not parse"));
+    }
+
+    #[test]
+    fn bom_offsets_point_into_the_original_text() {
+        let src = "\u{feff}fn f(conn: &mut Connection) {\n    let tx = conn.transaction().unwrap();\n    let _ = tx.rollback();\n}\n";
+        let a = analyze(src, Edition::E2021, false);
+        assert!(a.parse_errors.is_empty(), "{:?}", a.parse_errors);
+        assert_eq!(a.findings.len(), 1);
+        let out = apply_edits(src, &a.all_edits());
+        assert!(out.starts_with("\u{feff}fn f"));
+        assert!(!out.contains("rollback"));
+    }
+
+    #[test]
+    fn test_code_is_flagged() {
+        let src = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {\n        let conn = open();\n        conn.execute_batch(\"BEGIN\").unwrap();\n    }\n}\nfn g(c: &Connection) { c.execute_batch(\"COMMIT\").unwrap(); }\n";
+        let a = analyze(src, Edition::E2021, false);
+        assert_eq!(a.findings.len(), 2);
+        assert!(a.findings[0].in_test);
+        assert!(!a.findings[1].in_test);
+        assert!(analyze(src, Edition::E2021, true)
+            .findings
+            .iter()
+            .all(|f| f.in_test));
+    }
+
+    #[test]
+    fn kinds_have_stable_names_and_codes() {
+        let names: Vec<_> = Kind::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.code(), k))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "RS001 manual-transaction",
+                "RS002 redundant-rollback",
+                "RS003 raw-sql-transaction",
+                "RS004 uncommitted-transaction",
+                "RS005 double-management"
+            ]
+        );
+    }
+}

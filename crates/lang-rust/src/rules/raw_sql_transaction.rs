@@ -1,0 +1,99 @@
+//! `raw-sql-transaction` (RS003): `BEGIN` / `COMMIT` / `ROLLBACK` sent as SQL text by hand
+//! (`conn.execute("BEGIN", [])`, `execute_batch("BEGIN IMMEDIATE")`,
+//! `sqlx::query("COMMIT").execute(..)`). Report only: the fix is the driver's transaction
+//! API, a change of structure this tool does not plan. Code that implements a transaction
+//! type or helper (a `fn commit` issuing `COMMIT`) is not flagged.
+
+use ra_ap_syntax::ast::{self, HasArgList};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
+
+use super::Ctx;
+use crate::drivers;
+use crate::finding::{Finding, Kind, Safety};
+use crate::syntax::{self, method_name, range};
+
+pub fn check(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for node in ctx.file.syntax().descendants() {
+        let Some((verb, api)) = raw_sql(&node) else {
+            continue;
+        };
+        if syntax::in_transaction_impl(&node) {
+            continue;
+        }
+        let reason = format!("`{verb}` is sent as SQL text by hand; use {api} instead");
+        out.push(ctx.finding(
+            Kind::RawSqlTransaction,
+            &node,
+            range(&node),
+            Safety::Manual,
+            reason,
+            vec![],
+        ));
+    }
+    out
+}
+
+/// The verb and the API to name when `node` sends transaction-control SQL.
+fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
+    if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+        let api = drivers::sql_method_api(&method_name(&call))?;
+        let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
+        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+    }
+    if let Some(call) = ast::CallExpr::cast(node.clone()) {
+        let api = drivers::sql_function_api(&syntax::path_last(&call.expr()?)?)?;
+        let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
+        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+    }
+    let mac = ast::MacroCall::cast(node.clone())?;
+    let name = mac.path()?.segment()?.name_ref()?.text().to_string();
+    let api = drivers::sql_function_api(&name)?;
+    // The macro's tokens are not parsed; its first string literal is the query.
+    let first = mac
+        .token_tree()?
+        .syntax()
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| t.kind() == SyntaxKind::STRING)?;
+    syntax::transaction_sql_verb(&syntax::string_token_value(&first)?).map(|v| (v, api))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_util::findings;
+    use crate::{Kind, Safety};
+
+    fn raw(src: &str) -> Vec<crate::Finding> {
+        findings(src)
+            .into_iter()
+            .filter(|f| f.kind == Kind::RawSqlTransaction)
+            .collect()
+    }
+
+    #[test]
+    fn flags_hand_written_begin_commit_rollback() {
+        let src = "fn f(conn: &Connection) -> Result<()> {\n    conn.execute_batch(\"BEGIN IMMEDIATE;\")?;\n    conn.execute(\"insert into t values (1)\", [])?;\n    conn.execute(\"commit\", [])?;\n    Ok(())\n}\n";
+        let f = raw(src);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!((f[0].line, f[0].safety), (2, Safety::Manual));
+        assert_eq!(f[0].reason, "`BEGIN` is sent as SQL text by hand; use rusqlite's `conn.transaction()` and `tx.commit()` instead");
+        assert!(f[1].reason.starts_with("`COMMIT`"));
+        assert!(f.iter().all(|f| f.edits.is_empty()));
+    }
+
+    #[test]
+    fn flags_sqlx_query_and_macro() {
+        let src = "async fn f(c: &mut PgConnection) -> Result<()> {\n    sqlx::query(\"START TRANSACTION\").execute(&mut *c).await?;\n    sqlx::query!(\"ROLLBACK\").execute(&mut *c).await?;\n    Ok(())\n}\n";
+        let f = raw(src);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].reason.contains("sqlx's `pool.begin().await`"));
+        assert!(f[1].reason.starts_with("`ROLLBACK`"));
+    }
+
+    #[test]
+    fn implementations_and_other_sql_are_not_flagged() {
+        let src = "impl Tx {\n    fn commit(self) -> Result<()> { self.conn.execute_batch(\"COMMIT\") }\n    fn rollback(&self) -> Result<()> { self.conn.execute_batch(\"ROLLBACK\") }\n}\nfn begin_immediate(c: &Connection) -> Result<()> { c.execute_batch(\"BEGIN IMMEDIATE\") }\nfn f(c: &Connection) -> Result<()> { c.execute_batch(\"SELECT 1; -- BEGIN\")?; c.execute(\"UPDATE begin SET x = 1\", [])?; Ok(()) }\n";
+        assert!(raw(src).is_empty());
+    }
+}
