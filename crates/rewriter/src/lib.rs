@@ -8,19 +8,15 @@
 //! is a follow-up: planned and applied too, so the result is a fixed point and a second
 //! run plans nothing.
 
-mod diff;
 mod edit;
 mod imports;
-mod lock;
-mod write;
 
 use analyzer::{Finding, InputError, Kind, ProjectIndex, Safety, SourceFile};
 use ruff_text_size::{TextRange, TextSize};
 use serde::Serialize;
 
+pub use codemod_core::{lock_project, write_atomic, ProjectBusy, ProjectLock, WriteError};
 pub use edit::{Edit, OffsetMap};
-pub use lock::{lock_project, ProjectBusy, ProjectLock};
-pub use write::{write_atomic, WriteError};
 
 /// Which rewrites to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +91,7 @@ impl FilePlan {
         let bom = if self.file.bom { "\u{feff}" } else { "" };
         let old = format!("{bom}{}", self.file.text);
         let new = format!("{bom}{}", self.rewritten);
-        diff::unified(
+        codemod_core::diff::unified(
             &old,
             &new,
             &format!("a/{display_path}"),

@@ -25,7 +25,7 @@ const CUT_RUN: usize = 4 * CONTEXT;
 const REGION_LINES: usize = 4_000;
 
 /// The unified diff of `old` to `new` with the given header names; empty when equal.
-pub(crate) fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     let old_lines = lines(old);
     let new_lines = lines(new);
     if old_lines.len() + new_lines.len() <= WHOLE_FILE_LINES {
