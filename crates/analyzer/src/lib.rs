@@ -39,4 +39,4 @@ pub use lifecycle::Lifecycle;
 pub use provenance::{summary_line as not_database_summary, NotDatabase};
 pub use resolve::RootBinding;
 pub use rewrite::{EditOp, Import, Rewrite};
-pub use source::{parse, parse_text, skip_reason, InputError, SourceFile};
+pub use source::{parse, parse_text, skip_reason, skip_reason_in, InputError, SourceFile};

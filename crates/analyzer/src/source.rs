@@ -253,8 +253,14 @@ pub fn parse_text(
 /// Lines searched for `@generated`.
 const GENERATED_LINES: usize = 5;
 
-/// Why a file is left alone on purpose, if it is.
+/// Why a Python file is left alone on purpose, if it is.
 pub fn skip_reason(text: &str) -> Option<&'static str> {
+    skip_reason_in(text, "#")
+}
+
+/// Why a file whose line comments start with `comment` (`#`, `//`) is left alone on
+/// purpose, if it is: `@generated` near the top, or a `codemod: skip-file` comment line.
+pub fn skip_reason_in(text: &str, comment: &'static str) -> Option<&'static str> {
     if text
         .lines()
         .take(GENERATED_LINES)
@@ -263,7 +269,7 @@ pub fn skip_reason(text: &str) -> Option<&'static str> {
         return Some("generated (`@generated` in its first lines)");
     }
     let skip_line = |line: &str| {
-        let Some(rest) = line.trim().strip_prefix('#') else {
+        let Some(rest) = line.trim().strip_prefix(comment) else {
             return false;
         };
         let Some(rest) = rest.trim_start().strip_prefix("codemod:") else {
@@ -272,7 +278,11 @@ pub fn skip_reason(text: &str) -> Option<&'static str> {
         rest.trim() == "skip-file"
     };
     if text.lines().any(skip_line) {
-        return Some("`# codemod: skip-file`");
+        return Some(if comment == "#" {
+            "`# codemod: skip-file`"
+        } else {
+            "`// codemod: skip-file`"
+        });
     }
     None
 }

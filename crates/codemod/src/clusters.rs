@@ -177,7 +177,9 @@ pub fn diff_lines(diff: &str) -> (Vec<usize>, Vec<usize>) {
 pub fn build(run: &Collected, safe_only: bool) -> Report {
     let mut totals = Totals {
         files_scanned: run.counts.files_scanned,
-        blocks_by_kind: Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect(),
+        blocks_by_kind: Kind::of(&run.counts.languages)
+            .map(|k| (k.as_str(), 0))
+            .collect(),
         ..Totals::default()
     };
     let mut files = vec![];

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use analyzer::{LoadedConfig, SourceFile};
+use codemod_core::Language;
 use rayon::prelude::*;
 use rewriter::{PlannedFinding, Selection};
 
@@ -97,10 +98,17 @@ pub fn collect(
             // Follow-ups describe the plan's output, not the code as it is.
             f.findings.retain(|p| p.follows.is_none());
             let rel = relative(&root, &f.path, &f.display);
-            let class = classify(Path::new(&rel));
+            let class = match walk::language_of(&f.path) {
+                // A crate's `tests/`, `benches/` and `examples/` are test code.
+                Language::Rust if rewriter::rust_file(&f.path).is_test_code => FileClass::Test,
+                _ => classify(Path::new(&rel)),
+            };
             let blocks = pipeline::guarded(|| {
                 let file = SourceFile::read(&f.path).map_err(|e| e.to_string())?;
-                blocks::describe(&file, &f.findings)
+                match walk::language_of(&f.path) {
+                    Language::Python => blocks::describe(&file, &f.findings),
+                    Language::Rust => Ok(crate::rust_blocks::describe(&file, &f.findings)),
+                }
             })
             .unwrap_or_else(|panic| Err(format!("internal error, please report: {panic}")));
             let (infos, error) = match blocks {

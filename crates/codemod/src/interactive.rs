@@ -123,11 +123,12 @@ fn review_file(
     out: &mut dyn Write,
 ) -> Result<Flow, String> {
     let file = SourceFile::read(path).map_err(|e| e.to_string())?;
-    if let Some(why) = analyzer::skip_reason(&file.text) {
+    if let Some(why) = rewriter::frontend::skip_reason(&file) {
         let _ = writeln!(out, "skipped {display}: {why}");
         return Ok(Flow::Next);
     }
-    let plan = rewriter::plan_file(file.clone(), index, selection).map_err(|e| e.to_string())?;
+    let plan = rewriter::plan_source(file.clone(), index, selection, |_| true)
+        .map_err(|e| e.to_string())?;
     for f in plan.findings.iter().filter(|f| !f.applied) {
         let _ = writeln!(
             out,
@@ -570,7 +571,7 @@ fn verify(
     text: &str,
 ) -> Result<(), String> {
     let again = SourceFile::from_text(&file.path, text.to_string());
-    let replan = rewriter::plan_file(again, index, selection).map_err(|e| {
+    let replan = rewriter::plan_source(again, index, selection, |_| true).map_err(|e| {
         format!("internal error: the chosen rewrites do not make a valid file ({e})")
     })?;
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();

@@ -14,6 +14,7 @@ mod interrupt;
 mod pipeline;
 mod render;
 mod report;
+mod rust_blocks;
 mod sarif;
 mod walk;
 

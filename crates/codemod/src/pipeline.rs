@@ -9,6 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use analyzer::{FileFacts, LoadedConfig, ProjectIndex, SourceFile};
+use codemod_core::Language;
 use rayon::prelude::*;
 use rewriter::Selection;
 
@@ -141,6 +142,11 @@ pub fn build_index(
 }
 
 fn facts_of(target: &Target) -> Result<Option<FileFacts>, FileError> {
+    // The project index holds Python definitions; a Rust file's transaction types are
+    // resolved by the Rust front-end within the file.
+    if walk::language_of(&target.path) == Language::Rust {
+        return Ok(None);
+    }
     let file = SourceFile::read(&target.path).map_err(|e| FileError::input(&target.display, &e))?;
     if !analyzer::index::may_define_facts(&file.text) {
         return Ok(None);
@@ -190,8 +196,6 @@ pub struct Options {
     pub keep_plans: bool,
 }
 
-pub use analyzer::skip_reason;
-
 #[derive(Default)]
 struct OneFile {
     parsed: bool,
@@ -211,7 +215,7 @@ fn plan_one(index: &ProjectIndex, target: &Target, options: Options) -> OneFile 
             }
         }
     };
-    if let Some(reason) = skip_reason(&file.text) {
+    if let Some(reason) = rewriter::frontend::skip_reason(&file) {
         return OneFile {
             skipped: Some(Skipped {
                 path: target.display.clone(),
@@ -220,10 +224,10 @@ fn plan_one(index: &ProjectIndex, target: &Target, options: Options) -> OneFile 
             ..OneFile::default()
         };
     }
-    if !index.may_contain_blocks(&file.text) {
+    if !rewriter::frontend::may_contain_blocks(&file, index) {
         return OneFile::default();
     }
-    match rewriter::plan_file(file, index, options.selection) {
+    match rewriter::plan_source(file, index, options.selection, |_| true) {
         Err(e) => OneFile {
             parsed: true,
             error: Some(FileError::plan(&target.display, &e)),
@@ -274,9 +278,15 @@ pub fn plan_files(index: &ProjectIndex, targets: &[Target], options: Options) ->
         .collect();
     drop(progress);
 
+    let languages = walk::languages(targets);
     let mut report = RunReport {
-        counts: Counts::new(),
-        notes: index.guard_report().notes.clone(),
+        counts: Counts::new(&languages),
+        // What the project index says about guards concerns Python files only.
+        notes: if languages.contains(&Language::Python) {
+            index.guard_report().notes.clone()
+        } else {
+            Vec::new()
+        },
         config: index.config().path.as_deref().map(crate::walk::display),
         ..RunReport::default()
     };
@@ -354,7 +364,12 @@ pub fn run_from(
     walk_errors: Vec<FileError>,
     options: Options,
 ) -> Result<Run, UsageError> {
-    let index_files = index_files(root, &config, user_paths, targets);
+    // Only Python files feed the project index: a run over Rust files alone reads none.
+    let index_files = if walk::languages(targets).contains(&Language::Python) {
+        index_files(root, &config, user_paths, targets)
+    } else {
+        Vec::new()
+    };
     let indexed = build_index(root, config, &index_files)?;
     drop(index_files);
     let mut report = plan_files(&indexed.index, targets, options);
@@ -370,6 +385,7 @@ pub fn run_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use analyzer::skip_reason;
 
     #[test]
     fn skip_markers() {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use analyzer::{InputError, Kind, Safety};
+use codemod_core::Language;
 use rewriter::{FilePlan, PlanError, PlannedFinding};
 use serde::Serialize;
 
@@ -114,6 +115,9 @@ impl FileReport {
 /// Counts over the whole run.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Counts {
+    /// The languages of the run's targets: which kinds `blocks_by_kind` lists.
+    #[serde(skip)]
+    pub languages: Vec<Language>,
     pub files_scanned: usize,
     pub files_parsed: usize,
     pub files_changed: usize,
@@ -127,9 +131,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn new() -> Counts {
+    pub fn new(languages: &[Language]) -> Counts {
         Counts {
-            blocks_by_kind: Kind::ALL.iter().map(|k| (k.as_str(), 0)).collect(),
+            languages: languages.to_vec(),
+            blocks_by_kind: Kind::of(languages).map(|k| (k.as_str(), 0)).collect(),
             rewrites_by_class: [Safety::Safe, Safety::Review, Safety::Manual]
                 .iter()
                 .map(|s| (s.as_str(), 0))

@@ -12,8 +12,9 @@ use serde_sarif::sarif::{
     Sarif, Tool, ToolComponent,
 };
 
-use crate::codes::{Severity, RULES};
+use crate::codes::{self, Severity};
 use crate::commands::audit::Finding;
+use codemod_core::Language;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -71,12 +72,13 @@ fn uri(path: &[u8]) -> String {
 }
 
 /// The whole log.
-pub fn log(findings: &[Finding], version: &str) -> Sarif {
-    let rules: Vec<ReportingDescriptor> = RULES
+pub fn log(findings: &[Finding], languages: &[Language], version: &str) -> Sarif {
+    let run_rules: Vec<&codes::Rule> = codes::rules_of(languages).collect();
+    let rules: Vec<ReportingDescriptor> = run_rules
         .iter()
         .map(|r| {
             ReportingDescriptor::builder()
-                .id(r.code.to_string())
+                .id(r.code().to_string())
                 .name(r.kind.as_str().to_string())
                 .short_description(
                     MultiformatMessageString::builder()
@@ -105,7 +107,10 @@ pub fn log(findings: &[Finding], version: &str) -> Sarif {
     let results: Vec<SarifResult> = findings
         .iter()
         .map(|f| {
-            let index = RULES.iter().position(|r| r.code == f.code).unwrap_or(0);
+            let index = run_rules
+                .iter()
+                .position(|r| r.code() == f.code)
+                .unwrap_or(0);
             let mut props = BTreeMap::new();
             props.insert("severity".to_string(), json!(f.severity.as_str()));
             props.insert("fixable".to_string(), json!(f.fixable));
@@ -158,8 +163,8 @@ pub fn log(findings: &[Finding], version: &str) -> Sarif {
 }
 
 /// The log as pretty JSON.
-pub fn to_value(findings: &[Finding], version: &str) -> Value {
-    serde_json::to_value(log(findings, version)).expect("a SARIF log serialises")
+pub fn to_value(findings: &[Finding], languages: &[Language], version: &str) -> Value {
+    serde_json::to_value(log(findings, languages, version)).expect("a SARIF log serialises")
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Which files a run looks at: explicit files as named, folders walked with `ignore`
-//! (`.gitignore`, hidden files), `*.py` only, config `exclude` pruned.
+//! (`.gitignore`, hidden files), `*.py` and `*.rs` only, config `exclude` pruned.
 //!
 //! Paths are kept absolute (canonical folders, the file name as found, so a dangling
 //! symlink keeps its own name); `display` turns them back into what the user sees.
@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use analyzer::LoadedConfig;
+use codemod_core::Language;
 
 use crate::report::{ErrorKind, FileError};
 
@@ -145,7 +146,7 @@ pub fn exists(path: &Path) -> bool {
 }
 
 /// Files under `paths`: a named non-folder is always taken (whatever its name, ignore
-/// files or `exclude`); a folder is walked, keeping `*.py` not ignored and not excluded.
+/// files or `exclude`); a folder is walked, keeping `*.py` and `*.rs` not ignored and not excluded.
 pub fn collect(paths: &[PathBuf], config: &LoadedConfig) -> Walked {
     let mut files = BTreeSet::new();
     let mut errors = Vec::new();
@@ -161,8 +162,19 @@ pub fn collect(paths: &[PathBuf], config: &LoadedConfig) -> Walked {
     Walked { files, errors }
 }
 
-fn is_python(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "py")
+use rewriter::frontend::is_source;
+pub use rewriter::frontend::language_of;
+
+/// The languages of a run's targets, in order; Python alone when there are none.
+pub fn languages(targets: &[Target]) -> Vec<Language> {
+    let mut out: Vec<Language> = Language::ALL
+        .into_iter()
+        .filter(|l| targets.iter().any(|t| language_of(&t.path) == *l))
+        .collect();
+    if out.is_empty() {
+        out.push(Language::Python);
+    }
+    out
 }
 
 fn walk_dir(
@@ -190,7 +202,7 @@ fn walk_dir(
         let Some(file_type) = entry.file_type() else {
             continue;
         };
-        if file_type.is_dir() || !is_python(entry.path()) {
+        if file_type.is_dir() || !is_source(entry.path()) {
             continue;
         }
         if file_type.is_symlink() {
@@ -231,18 +243,20 @@ fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
     }
 }
 
-/// What marks a project's root folder: Python packaging files, our config, a repository.
+/// What marks a project's root folder: Python packaging files, a Rust crate's manifest,
+/// our config, a repository.
 const ROOT_MARKERS: &[&str] = &[
     "pyproject.toml",
     "setup.cfg",
     "setup.py",
+    "Cargo.toml",
     "codemod.toml",
     ".git",
 ];
 
 /// The folder the index is built from: the config's folder when there is a config file,
 /// else the nearest ancestor of `start` holding `pyproject.toml`, `setup.cfg`, `setup.py`,
-/// `codemod.toml` or `.git`, else `start` itself (its folder when it is a file).
+/// `Cargo.toml`, `codemod.toml` or `.git`, else `start` itself (its folder when it is a file).
 pub fn project_root(start: &Path, config: &LoadedConfig) -> PathBuf {
     if config.path.is_some() {
         return std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());

@@ -32,18 +32,59 @@ impl Edition {
     }
 }
 
-/// The `[package] edition = "..."` of a Cargo manifest. A missing key, an inherited
-/// `edition.workspace = true`, an unknown value or a manifest that is not TOML give the default.
-pub fn edition_from_cargo_toml(text: &str) -> Edition {
+/// What a Cargo manifest says about its package's edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatedEdition {
+    /// `edition = "2018"`.
+    Named(Edition),
+    /// `edition.workspace = true`: the workspace's `[workspace.package] edition`.
+    FromWorkspace,
+    /// A `[package]` without `edition`: Cargo reads it as 2015.
+    Unstated,
+    /// No `[package]`, an unknown edition, or not TOML.
+    Unknown,
+}
+
+/// The `[package] edition` of a Cargo manifest, as stated.
+pub fn stated_edition(text: &str) -> StatedEdition {
     let Ok(table) = text.parse::<toml::Table>() else {
-        return Edition::default();
+        return StatedEdition::Unknown;
     };
-    table
-        .get("package")
-        .and_then(|p| p.get("edition"))
-        .and_then(|e| e.as_str())
-        .and_then(Edition::parse)
-        .unwrap_or_default()
+    let Some(package) = table.get("package") else {
+        return StatedEdition::Unknown;
+    };
+    match package.get("edition") {
+        None => StatedEdition::Unstated,
+        Some(toml::Value::String(name)) => {
+            Edition::parse(name).map_or(StatedEdition::Unknown, StatedEdition::Named)
+        }
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
+            StatedEdition::FromWorkspace
+        }
+        Some(_) => StatedEdition::Unknown,
+    }
+}
+
+/// The `[workspace.package] edition` of a workspace manifest, if it names one.
+pub fn workspace_edition(text: &str) -> Option<Edition> {
+    let table = text.parse::<toml::Table>().ok()?;
+    let name = table
+        .get("workspace")?
+        .get("package")?
+        .get("edition")?
+        .as_str()?;
+    Edition::parse(name)
+}
+
+/// The `[package] edition = "..."` of a Cargo manifest. Anything but a named edition
+/// (missing, inherited, unknown, not TOML) gives the default.
+pub fn edition_from_cargo_toml(text: &str) -> Edition {
+    match stated_edition(text) {
+        StatedEdition::Named(e) => e,
+        _ => Edition::default(),
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +97,22 @@ mod tests {
         assert_eq!(edition_from_cargo_toml(manifest), Edition::E2018);
         let manifest = "[package]\nedition = \"2024\"\n[dependencies]\nedition = \"2015\"\n";
         assert_eq!(edition_from_cargo_toml(manifest), Edition::E2024);
+    }
+
+    #[test]
+    fn says_how_the_edition_is_stated() {
+        assert_eq!(
+            stated_edition("[package]\nname = \"x\"\n"),
+            StatedEdition::Unstated
+        );
+        assert_eq!(
+            stated_edition("[package]\nedition.workspace = true\n"),
+            StatedEdition::FromWorkspace
+        );
+        assert_eq!(stated_edition("[workspace]\n"), StatedEdition::Unknown);
+        let ws = "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nedition = \"2024\"\n";
+        assert_eq!(workspace_edition(ws), Some(Edition::E2024));
+        assert_eq!(workspace_edition("[workspace]\n"), None);
     }
 
     #[test]

@@ -2,86 +2,16 @@
 
 use std::ops::Range;
 
-/// The shapes of hand-managed transactions in Rust code. `as_str` names and `code`s are a
-/// stable contract (JSON output, audit codes, snapshots).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// Begin, commit on success and an explicit rollback on the error path.
-    ManualTransaction,
-    /// A rollback right before the transaction goes out of scope on an error exit.
-    RedundantRollback,
-    /// `BEGIN` / `COMMIT` / `ROLLBACK` sent as SQL text by hand (report only).
-    RawSqlTransaction,
-    /// A transaction dropped without commit on a path that returns `Ok` (report only).
-    UncommittedTransaction,
-    /// Commit / rollback inside a closure API that manages it, or a nested begin (report only).
-    DoubleManagement,
-}
+pub use codemod_core::{Kind, Safety};
 
-impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::ManualTransaction,
-        Kind::RedundantRollback,
-        Kind::RawSqlTransaction,
-        Kind::UncommittedTransaction,
-        Kind::DoubleManagement,
-    ];
-
-    /// Stable kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::ManualTransaction => "manual-transaction",
-            Kind::RedundantRollback => "redundant-rollback",
-            Kind::RawSqlTransaction => "raw-sql-transaction",
-            Kind::UncommittedTransaction => "uncommitted-transaction",
-            Kind::DoubleManagement => "double-management",
-        }
-    }
-
-    /// Stable audit code, `RS001` ..= `RS005`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::ManualTransaction => "RS001",
-            Kind::RedundantRollback => "RS002",
-            Kind::RawSqlTransaction => "RS003",
-            Kind::UncommittedTransaction => "RS004",
-            Kind::DoubleManagement => "RS005",
-        }
-    }
-}
-
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How far a planned rewrite can be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Safety {
-    /// Success and error paths provably do what they did before.
-    Safe,
-    /// Rewritten, but behaviour changes in the way the reason names.
-    Review,
-    /// Not rewritten; the reason says why. Such a finding has no edits.
-    Manual,
-}
-
-impl Safety {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Safety::Safe => "safe",
-            Safety::Review => "review",
-            Safety::Manual => "manual",
-        }
-    }
-}
-
-impl std::fmt::Display for Safety {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The kinds this front-end reports, in code order.
+pub const KINDS: [Kind; 5] = [
+    Kind::ManualTransaction,
+    Kind::RedundantRollback,
+    Kind::RawSqlTransaction,
+    Kind::UncommittedTransaction,
+    Kind::DoubleManagement,
+];
 
 /// Replace the bytes `range` of the original text with `replacement`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,6 +27,7 @@
 //! finding is inside a `#[cfg(test)]` module or a `#[test]`-like function. Test findings are
 //! reported and planned like any other; callers decide what to do with them.
 
+mod block;
 pub mod drivers;
 mod edition;
 mod finding;
@@ -35,8 +36,11 @@ mod rules;
 mod syntax;
 mod tx;
 
-pub use edition::{edition_from_cargo_toml, Edition};
-pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit};
+pub use block::{describe, BlockFacts};
+pub use edition::{
+    edition_from_cargo_toml, stated_edition, workspace_edition, Edition, StatedEdition,
+};
+pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit, KINDS};
 
 use ra_ap_syntax::ast::SourceFile;
 
@@ -219,7 +223,9 @@ mod tests {
 
     #[test]
     fn kinds_have_stable_names_and_codes() {
-        let names: Vec<_> = Kind::ALL
+        let rust: Vec<Kind> = Kind::of(&[codemod_core::Language::Rust]).collect();
+        assert_eq!(rust, KINDS);
+        let names: Vec<_> = KINDS
             .iter()
             .map(|k| format!("{} {}", k.code(), k))
             .collect();

@@ -42,7 +42,7 @@ impl Planning {
     }
 }
 
-/// Every Python file below the tree, sorted, except the migration folder.
+/// Every Python and Rust file below the tree, sorted, except the migration folder.
 fn walk(target: &Target, config: &LoadedConfig) -> Vec<PathBuf> {
     let filter = config.clone();
     let state = std::fs::canonicalize(&target.state).unwrap_or_else(|_| target.state.clone());
@@ -58,13 +58,17 @@ fn walk(target: &Target, config: &LoadedConfig) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
         .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .filter(|p| rewriter::frontend::is_source(p))
         .collect();
     files.sort();
     files
 }
 
 fn facts_of(path: &Path) -> Option<FileFacts> {
+    // The project index holds Python definitions only.
+    if rewriter::frontend::language_of(path) != codemod_core::Language::Python {
+        return None;
+    }
     let file = SourceFile::read(path).ok()?;
     if !analyzer::may_define_facts(&file.text) {
         return None;
@@ -123,11 +127,13 @@ fn plan_one(
         Ok(f) => f,
         Err(e) => return unplannable(e.to_string()),
     };
-    if analyzer::skip_reason(&file.text).is_some() || !index.may_contain_blocks(&file.text) {
+    if rewriter::frontend::skip_reason(&file).is_some()
+        || !rewriter::frontend::may_contain_blocks(&file, index)
+    {
         return None;
     }
     let original = file.original_bytes();
-    let plan = match rewriter::plan_file(file, index, selection) {
+    let plan = match rewriter::plan_source(file, index, selection, |_| true) {
         Ok(plan) => plan,
         Err(e) => return unplannable(e.to_string()),
     };

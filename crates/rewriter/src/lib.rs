@@ -9,7 +9,10 @@
 //! run plans nothing.
 
 mod edit;
+pub mod frontend;
 mod imports;
+mod rust;
+mod rust_crate;
 
 use analyzer::{Finding, InputError, Kind, ProjectIndex, Safety, SourceFile};
 use ruff_text_size::{TextRange, TextSize};
@@ -17,6 +20,9 @@ use serde::Serialize;
 
 pub use codemod_core::{lock_project, write_atomic, ProjectBusy, ProjectLock, WriteError};
 pub use edit::{Edit, OffsetMap};
+pub use frontend::plan_source;
+pub use rust::{plan_rust_file, RustFile};
+pub use rust_crate::rust_file;
 
 /// Which rewrites to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

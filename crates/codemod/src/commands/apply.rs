@@ -21,7 +21,7 @@ pub struct ApplyArgs {
     /// Also write the rewrites classified review (behaviour changes in a named way).
     #[arg(long)]
     pub include_review: bool,
-    /// Accept folders: rewrite every Python file below them.
+    /// Accept folders: rewrite every Python and Rust file below them.
     #[arg(long)]
     pub all: bool,
     /// Use this config file instead of discovering one.
@@ -50,7 +50,7 @@ pub fn run(args: ApplyArgs) -> CmdResult {
         if let Some(dir) = args.files.iter().find(|p| walk::is_dir(p)) {
             return Err(UsageError(format!(
                 "{}: is a directory; `apply` rewrites the files it is given \
-                 (pass --all to rewrite every Python file below it, \
+                 (pass --all to rewrite every Python and Rust file below it, \
                  or run `codemod plan` first to see what would change)",
                 dir.display()
             )));

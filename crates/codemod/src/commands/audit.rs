@@ -17,6 +17,7 @@ use crate::classify::FileClass;
 use crate::codes::{self, Rule, Severity};
 use crate::collect::{self, Collected};
 use crate::{render, sarif};
+use codemod_core::Language;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuditFormat {
@@ -32,7 +33,7 @@ pub enum AuditFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    /// Files and folders to audit (folders are walked for `*.py`, honouring .gitignore).
+    /// Files and folders to audit (folders are walked for `*.py` and `*.rs`, honouring .gitignore).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -103,6 +104,8 @@ pub struct Audit {
     pub non_production: BTreeMap<String, FileClass>,
     /// Baseline entries no finding matched.
     pub baseline_fixed: usize,
+    /// The languages of the run: whose rules the summary and SARIF list.
+    pub languages: Vec<Language>,
 }
 
 /// What `plan` says about this block, then how to fix it.
@@ -122,7 +125,7 @@ fn parse_codes(flag: &str, items: &[String]) -> Result<Vec<&'static Rule>, Usage
             "{flag}: unknown code `{bad}` (codes: {}; see docs/rules.md)",
             codes::RULES
                 .iter()
-                .map(|r| r.code)
+                .map(|r| r.code())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
@@ -158,6 +161,7 @@ pub fn audit(
         hidden: Hidden::default(),
         non_production: BTreeMap::new(),
         baseline_fixed: 0,
+        languages: run.counts.languages.clone(),
     };
     for file in &run.files {
         let abs = run.root.join(&file.rel);
@@ -168,23 +172,23 @@ pub fn audit(
         for item in &file.items {
             let f = &item.finding;
             let rule = codes::rule(f.kind);
-            if !select.is_empty() && !select.iter().any(|r| r.code == rule.code) {
+            if !select.is_empty() && !select.iter().any(|r| r.code() == rule.code()) {
                 continue;
             }
-            if ignore.iter().any(|r| r.code == rule.code) {
+            if ignore.iter().any(|r| r.code() == rule.code()) {
                 continue;
             }
             if let Some(list) = &item.block.suppressed {
                 let hit = list.is_empty()
                     || list
                         .iter()
-                        .any(|c| codes::lookup(c).is_some_and(|r| r.code == rule.code));
+                        .any(|c| codes::lookup(c).is_some_and(|r| r.code() == rule.code()));
                 if hit {
                     out.hidden.inline += 1;
                     continue;
                 }
             }
-            if per_file.iter().any(|r| r.code == rule.code) {
+            if per_file.iter().any(|r| r.code() == rule.code()) {
                 out.hidden.per_file += 1;
                 continue;
             }
@@ -194,7 +198,7 @@ pub fn audit(
             }
             let key = Key {
                 path: file.rel.clone(),
-                code: rule.code.to_string(),
+                code: rule.code().to_string(),
                 scope: item.block.scope.clone(),
                 block: item.block.header.clone(),
             };
@@ -212,7 +216,7 @@ pub fn audit(
                 line: f.line,
                 column: f.column,
                 end_line: item.block.end_line.max(f.line),
-                code: rule.code,
+                code: rule.code(),
                 kind: rule.kind.as_str(),
                 severity: rule.severity,
                 message: format!("{}: {detail}", rule.title),
@@ -501,8 +505,9 @@ fn print_json(
         findings: Vec<JsonFinding<'a>>,
         summary: JsonSummary<'a>,
     }
-    let mut by_code: BTreeMap<&'static str, usize> =
-        codes::RULES.iter().map(|r| (r.code, 0)).collect();
+    let mut by_code: BTreeMap<&'static str, usize> = codes::rules_of(&a.languages)
+        .map(|r| (r.code(), 0))
+        .collect();
     for f in &a.findings {
         *by_code.entry(f.code).or_default() += 1;
     }
@@ -548,7 +553,7 @@ fn print_sarif(a: &Audit) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(
         &mut out,
-        &sarif::to_value(&a.findings, env!("CARGO_PKG_VERSION")),
+        &sarif::to_value(&a.findings, &a.languages, env!("CARGO_PKG_VERSION")),
     )?;
     writeln!(out)?;
     out.flush()

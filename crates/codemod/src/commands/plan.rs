@@ -12,7 +12,7 @@ use crate::{render, walk, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// Files and folders to plan (folders are walked for `*.py`, honouring .gitignore).
+    /// Files and folders to plan (folders are walked for `*.py` and `*.rs`, honouring .gitignore).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.

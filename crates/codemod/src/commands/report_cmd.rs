@@ -24,7 +24,7 @@ pub enum ReportFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Files and folders to report on (folders are walked for `*.py`, honouring .gitignore).
+    /// Files and folders to report on (folders are walked for `*.py` and `*.rs`, honouring .gitignore).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Output format.
