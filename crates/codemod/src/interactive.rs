@@ -203,7 +203,11 @@ fn review_file(
         let text = compose_lines(&file.text, &plan.rewritten, &ops, |u| {
             u.is_some_and(|u| accepted[u])
         });
-        let text = fix_imports(&file.text, &plan.rewritten, &text)?;
+        let text = match rewriter::frontend::language_of(path) {
+            codemod_core::Language::Python => fix_imports(&file.text, &plan.rewritten, &text)?,
+            // Rust rewrites add or remove no imports.
+            codemod_core::Language::Rust => text,
+        };
         verify(
             &file,
             index,
@@ -276,8 +280,14 @@ fn units(
     selection: Selection,
     planned: &[PlannedFinding],
 ) -> Result<Vec<Unit>, String> {
-    let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
-    let found: Vec<Finding> = analyzer::analyze(file, &parsed, index);
+    // A Rust finding's range is its block, which holds all of its edits.
+    let found: Vec<Finding> = match rewriter::frontend::language_of(&file.path) {
+        codemod_core::Language::Python => {
+            let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
+            analyzer::analyze(file, &parsed, index)
+        }
+        codemod_core::Language::Rust => Vec::new(),
+    };
     let mut units: Vec<Unit> = vec![];
     for (i, p) in planned.iter().enumerate() {
         if !p.applied {

@@ -156,12 +156,12 @@ impl Drop for Tmux {
     }
 }
 
-/// Run `codemod apply -i PART` in tmux and give `answers`, each after its prompt;
+/// Run `codemod apply -i FILE` in tmux and give `answers`, each after its prompt;
 /// returns the whole screen once the command has exited.
-fn apply_interactively(dir: &Path, answers: &[&str]) -> String {
+fn apply_interactively(dir: &Path, file: &str, answers: &[&str]) -> String {
     let done = dir.join(".exit-code");
     let command = format!(
-        "cd '{}' && '{}' apply -i {PART}; echo $? > '{}'; sleep 60",
+        "cd '{}' && '{}' apply -i {file}; echo $? > '{}'; sleep 60",
         dir.display(),
         bin(),
         done.display()
@@ -228,7 +228,7 @@ fn apply_interactive_yes_no_quit_writes_exactly_the_accepted_rewrite() {
     let (first_line, first_kind) = offers[0].clone();
     let second_line = offers[1].0;
 
-    let screen = apply_interactively(&dir, &["y", "n", "q"]);
+    let screen = apply_interactively(&dir, PART, &["y", "n", "q"]);
     // Each prompt came with the rewrite's class, reason and diff.
     assert!(
         screen.contains(&format!(
@@ -272,7 +272,7 @@ fn apply_interactive_no_then_all_writes_every_rewrite_but_the_first() {
         .filter(|((_, class), _)| class == "safe")
         .map(|(_, n)| n)
         .sum();
-    let screen = apply_interactively(&dir, &["n", "a"]);
+    let screen = apply_interactively(&dir, PART, &["n", "a"]);
     assert!(
         screen.contains(&format!("applied {} of {safe_before}", safe_before - 1)),
         "{screen}"
@@ -358,4 +358,69 @@ fn migrate_review_from_the_command_line() {
         "{text}"
     );
     assert!(text.contains("blocks left:"), "{text}");
+}
+
+/// Three manual transactions in one Rust file, each rewritten on its own.
+const LEDGER_RS: &str = "use rusqlite::{Connection, Result};
+
+pub fn open_account(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"INSERT INTO accounts DEFAULT VALUES\", []) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
+    tx.commit()
+}
+
+pub fn close_account(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"DELETE FROM accounts\", []) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
+    tx.commit()
+}
+
+pub fn reset(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"UPDATE accounts SET balance = 0\", []) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
+    tx.commit()
+}
+";
+
+#[test]
+fn apply_interactive_on_a_rust_file_writes_exactly_the_accepted_rewrites() {
+    if !Tmux::available() {
+        eprintln!("SKIPPED: tmux is not installed (apt-get install -y tmux)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ledger");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"ledger\"\nedition = \"2021\"\n",
+    );
+    write(&dir, "src/lib.rs", LEDGER_RS);
+    let screen = apply_interactively(&dir, "src/lib.rs", &["y", "n", "y"]);
+    assert!(
+        screen.contains("src/lib.rs:4 manual-transaction [safe]"),
+        "{screen}"
+    );
+    assert!(screen.contains("applied 2 of 3"), "{screen}");
+    let after = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    // The second function keeps its rollback; the first and the third lost theirs.
+    let rollbacks: Vec<usize> = after
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("rollback"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(rollbacks.len(), 1, "{after}");
+    let second = after.find("pub fn close_account").unwrap();
+    let third = after.find("pub fn reset").unwrap();
+    assert!(after[second..third].contains("tx.rollback()"), "{after}");
 }
