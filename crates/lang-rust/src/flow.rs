@@ -281,6 +281,11 @@ pub fn is_inert(expr: &ast::Expr) -> bool {
         ast::Expr::RefExpr(r) => r.expr().is_some_and(|e| is_inert(&e)),
         ast::Expr::FieldExpr(f) => f.expr().is_some_and(|e| is_inert(&e)),
         ast::Expr::TupleExpr(t) => t.fields().all(|e| is_inert(&e)),
+        // `Error::Variant { field, other: x }`: a constructor, like `Error::Variant(x)`.
+        ast::Expr::RecordExpr(r) => r.record_expr_field_list().is_some_and(|l| {
+            l.fields().all(|f| f.expr().is_some_and(|e| is_inert(&e)))
+                && l.spread().is_none_or(|e| is_inert(&e))
+        }),
         ast::Expr::CallExpr(c) => {
             let ctor = c
                 .expr()
@@ -514,5 +519,17 @@ mod tests {
             .last()
             .unwrap();
         assert!(!is_inert(&ast::Expr::CallExpr(call)));
+    }
+
+    #[test]
+    fn struct_literals_of_inert_fields_are_inert() {
+        let file = parse("fn f() { E::A { x, y: e.into() }; E::B { x: g() }; E::C { ..d }; }");
+        let records: Vec<bool> = file
+            .syntax()
+            .descendants()
+            .filter_map(ast::RecordExpr::cast)
+            .map(|r| is_inert(&ast::Expr::RecordExpr(r)))
+            .collect();
+        assert_eq!(records, [true, false, true]);
     }
 }
