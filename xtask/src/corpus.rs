@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 mod classes;
 mod guards;
 mod imports;
+mod rust;
 
 use guards::GuardFacts;
 use imports::AddedImport;
@@ -103,8 +104,21 @@ const MAX_NOTES: usize = 20;
 /// Exit code of a Rust program that panicked.
 const PANIC_EXIT_CODE: i32 = 101;
 
+/// Which corpus `cargo xtask corpus` measures.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Lang {
+    /// PyPI packages (DEFAULT_PACKAGES and the other lists below).
+    Python,
+    /// crates.io crates (`rust::DEFAULT_CRATES`), checked with `cargo check` before and after.
+    Rust,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// Which corpus to measure
+    #[arg(long, value_enum, default_value_t = Lang::Python)]
+    lang: Lang,
+
     /// Cache directory [default: $XDG_CACHE_HOME/session-codemod/corpus or ~/.cache/session-codemod/corpus]
     #[arg(long, value_name = "DIR")]
     cache: Option<PathBuf>,
@@ -140,6 +154,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.lang == Lang::Rust {
+        return rust::run(&args);
+    }
     let workspace = workspace_root();
     let cache = match &args.cache {
         Some(dir) => absolute(dir)?,
