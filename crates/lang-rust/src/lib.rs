@@ -71,6 +71,7 @@ fn analyze_body(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
     let parse_errors: Vec<ParseError> = parse
         .errors()
         .iter()
+        .filter(|e| !is_crlf_in_literal(e))
         .map(|e| ParseError {
             offset: usize::from(e.range().start()),
             message: e.to_string(),
@@ -104,7 +105,14 @@ fn downgrade(f: &mut Finding, reason: &str) {
 fn parses(text: &str, edition: Edition) -> bool {
     SourceFile::parse(text, edition.to_syntax())
         .errors()
-        .is_empty()
+        .iter()
+        .all(is_crlf_in_literal)
+}
+
+/// The parser refuses a carriage return inside a multi-line literal; rustc turns CRLF
+/// into LF before it lexes, so a file with CRLF line endings has no such error.
+fn is_crlf_in_literal(e: &ra_ap_syntax::SyntaxError) -> bool {
+    e.to_string().contains("must be escaped: `\r`")
 }
 
 /// Downgrade findings whose edits overlap an earlier finding's or would not parse, alone
@@ -219,6 +227,25 @@ mod tests {
             .findings
             .iter()
             .all(|f| f.in_test));
+    }
+
+    #[test]
+    fn crlf_inside_a_multi_line_string_is_no_parse_error() {
+        let lf = "fn save(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"INSERT INTO t
+        VALUES (1)\", []) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
+    tx.commit()
+}
+";
+        let crlf = lf.replace('\n', "\r\n");
+        let a = analyze(&crlf, Edition::E2021, false);
+        assert!(a.parse_errors.is_empty(), "{:?}", a.parse_errors);
+        assert_eq!(a.findings.len(), 1, "{:?}", a.findings);
+        assert_eq!(a.findings[0].safety, Safety::Safe, "{:?}", a.findings);
     }
 
     #[test]
