@@ -1,4 +1,4 @@
-# proves: a seed-003 style `@contextmanager def session_scope()` is a guard definition, not a finding
+# proves: the common `@contextmanager def session_scope()` guard is a guard definition, not a finding
 from contextlib import contextmanager
 
 from casefix import Item, SessionLocal, logger
