@@ -521,21 +521,26 @@ fn extract(archive: &Path, tree: &Path, cache: &Path) -> Result<()> {
 
 /// Every regular `.py` file under `dir` (symlinks are not followed), sorted.
 fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    list_files_with(dir, "py")
+}
+
+/// Every regular file named `*.<ext>` under `dir` (symlinks are not followed), sorted.
+fn list_files_with(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> Result<()> {
         for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
             let entry = entry?;
             let kind = entry.file_type()?;
             let path = entry.path();
             if kind.is_dir() {
-                walk(&path, out)?;
-            } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
+                walk(&path, ext, out)?;
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == ext) {
                 out.push(path);
             }
         }
         Ok(())
     }
     let mut out = Vec::new();
-    walk(dir, &mut out)?;
+    walk(dir, ext, &mut out)?;
     out.sort();
     Ok(out)
 }

@@ -98,16 +98,18 @@ pub fn collect(
             // Follow-ups describe the plan's output, not the code as it is.
             f.findings.retain(|p| p.follows.is_none());
             let rel = relative(&root, &f.path, &f.display);
-            let class = match walk::language_of(&f.path) {
-                // A crate's `tests/`, `benches/` and `examples/` are test code.
-                Language::Rust if rewriter::rust_file(&f.path).is_test_code => FileClass::Test,
+            // A crate's `tests/`, `benches/` and `examples/` are test code.
+            let rust = (walk::language_of(&f.path) == Language::Rust)
+                .then(|| rewriter::rust_file(&f.path));
+            let class = match rust {
+                Some(r) if r.is_test_code => FileClass::Test,
                 _ => classify(Path::new(&rel)),
             };
             let blocks = pipeline::guarded(|| {
                 let file = SourceFile::read(&f.path).map_err(|e| e.to_string())?;
-                match walk::language_of(&f.path) {
-                    Language::Python => blocks::describe(&file, &f.findings),
-                    Language::Rust => Ok(crate::rust_blocks::describe(&file, &f.findings)),
+                match rust {
+                    None => blocks::describe(&file, &f.findings),
+                    Some(r) => Ok(crate::rust_blocks::describe(&file, r.edition, &f.findings)),
                 }
             })
             .unwrap_or_else(|panic| Err(format!("internal error, please report: {panic}")));

@@ -8,8 +8,11 @@ use rewriter::PlannedFinding;
 use crate::blocks::{parse_suppression, BlockInfo};
 
 /// Block information for every finding of one Rust file, in the findings' order.
-pub fn describe(file: &SourceFile, findings: &[PlannedFinding]) -> Vec<BlockInfo> {
-    let edition = rewriter::rust_file(&file.path).edition;
+pub fn describe(
+    file: &SourceFile,
+    edition: lang_rust::Edition,
+    findings: &[PlannedFinding],
+) -> Vec<BlockInfo> {
     let ranges: Vec<std::ops::Range<usize>> = findings
         .iter()
         .map(|f| f.range.start().to_usize()..f.range.end().to_usize())

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use analyzer::LoadedConfig;
 use codemod_core::Language;
+use rewriter::frontend::is_source;
+pub use rewriter::frontend::language_of;
 
 use crate::report::{ErrorKind, FileError};
 
@@ -161,9 +163,6 @@ pub fn collect(paths: &[PathBuf], config: &LoadedConfig) -> Walked {
     files.sort_by(|a, b| a.display.cmp(&b.display));
     Walked { files, errors }
 }
-
-use rewriter::frontend::is_source;
-pub use rewriter::frontend::language_of;
 
 /// The languages of a run's targets, in order; Python alone when there are none.
 pub fn languages(targets: &[Target]) -> Vec<Language> {

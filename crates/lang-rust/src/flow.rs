@@ -96,15 +96,6 @@ pub struct Exit {
     /// The value the body returns (`return X` or the tail `X`); `None` for unit, and when
     /// control leaves only the transaction's scope (end of its block, `continue`).
     pub value: Option<ast::Expr>,
-    /// The exit returns an error: `Err(..)` or `bail!(..)`.
-    pub returns_err: bool,
-}
-
-impl Exit {
-    pub fn with_value(value: Option<ast::Expr>) -> Exit {
-        let returns_err = value.as_ref().is_some_and(is_err_value);
-        Exit { value, returns_err }
-    }
 }
 
 /// What follows a statement in its list.
@@ -131,7 +122,7 @@ pub fn exit_after(
     loop {
         let parent = cur.parent()?;
         if &cur == owner || &parent == owner {
-            return Some(Exit::with_value(value));
+            return Some(Exit { value });
         }
         if ast::StmtList::can_cast(parent.kind()) {
             if ast::Stmt::can_cast(cur.kind()) {
@@ -145,10 +136,7 @@ pub fn exit_after(
             }
             if scope == Some(&parent) && !is_body_of(&parent, owner) {
                 // The end of the transaction's block: it is dropped here.
-                return Some(Exit {
-                    value: None,
-                    returns_err: false,
-                });
+                return Some(Exit { value: None });
             }
             cur = parent.parent()?; // the block
             continue;
@@ -168,20 +156,14 @@ fn next_after(stmt: &SyntaxNode, scope: Option<&SyntaxNode>) -> Next {
         // The returned value is computed before the transaction drops.
         return match ret.expr() {
             Some(e) if !is_inert(&e) => Next::Code,
-            value => Next::Exit(Exit::with_value(value)),
+            value => Next::Exit(Exit { value }),
         };
     }
     if is_bail(&next) {
-        return Next::Exit(Exit {
-            value: None,
-            returns_err: true,
-        });
+        return Next::Exit(Exit { value: None });
     }
     if scope.is_some_and(|s| jumps_out_of(&next, s)) {
-        return Next::Exit(Exit {
-            value: None,
-            returns_err: false,
-        });
+        return Next::Exit(Exit { value: None });
     }
     match ast::Expr::cast(next).filter(is_inert) {
         Some(tail) => Next::End(Some(tail)),

@@ -334,23 +334,7 @@ fn cargo() -> std::ffi::OsString {
 
 /// Every regular `.rs` file under `dir` (symlinks are not followed), sorted.
 fn list_rs_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            let path = entry.path();
-            if kind.is_dir() {
-                walk(&path, out)?;
-            } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, &mut out)?;
-    out.sort();
-    Ok(out)
+    super::list_files_with(dir, "rs")
 }
 
 #[cfg(test)]

@@ -42,10 +42,7 @@ pub fn classify(ctx: &Ctx, tx: &Tx, call: &ast::MethodCallExpr) -> Site {
             .parent()
             .is_some_and(|p| p.kind() == SyntaxKind::TRY_EXPR)
             && syntax::body_owner(comb.syntax()) == owner;
-        let exit = exits.then_some(Exit {
-            value: None,
-            returns_err: true,
-        });
+        let exit = exits.then_some(Exit { value: None });
         return Site {
             site,
             node,
