@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use analyzer::{EditOp, Finding, ProjectIndex, Safety, SourceFile};
+use analyzer::{EditOp, Finding, Safety, SourceFile};
+use engine::Project;
 use owo_colors::OwoColorize;
 use rewriter::{PlannedFinding, Selection};
 use ruff_python_ast::token::TokenKind;
@@ -60,7 +61,8 @@ pub fn run(args: &ApplyArgs) -> CmdResult {
     let root = walk::project_root(&args.files[0], &config);
     let _lock = rewriter::lock_project(&root).map_err(|busy| UsageError(busy.to_string()))?;
     let index_files = pipeline::index_files(&root, &config, &args.files, &walked.files);
-    let indexed = pipeline::build_index(&root, config, &index_files)?;
+    let languages = walk::languages(&walked.files);
+    let indexed = pipeline::build_index(&root, config, &index_files, &languages)?;
     let selection = if args.include_review {
         Selection::SafeAndReview
     } else {
@@ -76,7 +78,7 @@ pub fn run(args: &ApplyArgs) -> CmdResult {
     }
     for target in &walked.files {
         match review_file(
-            &indexed.index,
+            &indexed.project,
             &target.path,
             &target.display,
             selection,
@@ -115,7 +117,7 @@ struct Unit {
 }
 
 fn review_file(
-    index: &ProjectIndex,
+    project: &Project,
     path: &Path,
     display: &str,
     selection: Selection,
@@ -123,11 +125,12 @@ fn review_file(
     out: &mut dyn Write,
 ) -> Result<Flow, String> {
     let file = SourceFile::read(path).map_err(|e| e.to_string())?;
-    if let Some(why) = rewriter::frontend::skip_reason(&file) {
+    if let Some(why) = engine::skip_reason(&file) {
         let _ = writeln!(out, "skipped {display}: {why}");
         return Ok(Flow::Next);
     }
-    let plan = rewriter::plan_source(file.clone(), index, selection, |_| true)
+    let plan = project
+        .plan(file.clone(), selection, &|_| true)
         .map_err(|e| e.to_string())?;
     for f in plan.findings.iter().filter(|f| !f.applied) {
         let _ = writeln!(
@@ -139,7 +142,7 @@ fn review_file(
     if !plan.is_changed() {
         return Ok(Flow::Next);
     }
-    let units = units(&file, index, selection, &plan.findings)?;
+    let units = units(&file, project, selection, &plan.findings)?;
     let ops = owned_ops(&file.text, &plan.rewritten, &units);
     let mut accepted: Vec<bool> = vec![false; units.len()];
     let mut flow = Flow::Next;
@@ -203,14 +206,14 @@ fn review_file(
         let text = compose_lines(&file.text, &plan.rewritten, &ops, |u| {
             u.is_some_and(|u| accepted[u])
         });
-        let text = match rewriter::frontend::language_of(path) {
+        let text = match engine::language_of(path) {
             codemod_core::Language::Python => fix_imports(&file.text, &plan.rewritten, &text)?,
             // Rust rewrites add or remove no imports.
             codemod_core::Language::Rust => text,
         };
         verify(
             &file,
-            index,
+            project,
             selection,
             &plan.findings,
             &units,
@@ -276,15 +279,15 @@ fn ask(
 /// Group the plan's applied findings into units by the lines their edits cover.
 fn units(
     file: &SourceFile,
-    index: &ProjectIndex,
+    project: &Project,
     selection: Selection,
     planned: &[PlannedFinding],
 ) -> Result<Vec<Unit>, String> {
     // A Rust finding's range is its block, which holds all of its edits.
-    let found: Vec<Finding> = match rewriter::frontend::language_of(&file.path) {
+    let found: Vec<Finding> = match engine::language_of(&file.path) {
         codemod_core::Language::Python => {
             let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
-            analyzer::analyze(file, &parsed, index)
+            analyzer::analyze(file, &parsed, project.python())
         }
         codemod_core::Language::Rust => Vec::new(),
     };
@@ -573,7 +576,7 @@ fn line_end(text: &str, at: TextSize) -> TextSize {
 /// The assembled text must parse and plan exactly the rejected rewrites.
 fn verify(
     file: &SourceFile,
-    index: &ProjectIndex,
+    project: &Project,
     selection: Selection,
     planned: &[PlannedFinding],
     units: &[Unit],
@@ -581,7 +584,7 @@ fn verify(
     text: &str,
 ) -> Result<(), String> {
     let again = SourceFile::from_text(&file.path, text.to_string());
-    let replan = rewriter::plan_source(again, index, selection, |_| true).map_err(|e| {
+    let replan = project.plan(again, selection, &|_| true).map_err(|e| {
         format!("internal error: the chosen rewrites do not make a valid file ({e})")
     })?;
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();

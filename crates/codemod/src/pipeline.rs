@@ -2,161 +2,66 @@
 //! `FileFacts`; pass 2 plans the target files and keeps only files with findings (their
 //! findings and rendered diff; the plan too when the caller writes).
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use analyzer::{FileFacts, LoadedConfig, ProjectIndex, SourceFile};
+use analyzer::LoadedConfig;
 use codemod_core::Language;
-use rayon::prelude::*;
+use engine::{IndexFailure, Outcome, Project};
 use rewriter::Selection;
 
 use crate::commands::UsageError;
 use crate::report::{Counts, FileError, FileReport, RunReport, Skipped};
 use crate::walk::{self, Target};
 
-/// Above this many files a progress bar is shown (when stderr is a terminal).
-const PROGRESS_THRESHOLD: usize = 200;
-
-// ---------------------------------------------------------------------------------------
-// Panics
-
-thread_local! {
-    /// Set while a file is processed under `guarded`: the panic hook records instead of
-    /// printing.
-    static IN_FILE: Cell<bool> = const { Cell::new(false) };
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Install a panic hook that stays silent for panics caught per file (their message is
-/// reported as that file's internal error) and prints all others as usual.
-pub fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if IN_FILE.with(Cell::get) {
-            let text = info.to_string().replace('\n', " ");
-            LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
-        } else {
-            default(info);
-        }
-    }));
-}
-
-/// Run `f`, turning a panic into its message.
-pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let was = IN_FILE.with(|c| c.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    IN_FILE.with(|c| c.set(was));
-    result.map_err(|payload| {
-        LAST_PANIC
-            .with(|p| p.borrow_mut().take())
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panicked".to_string())
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// Progress
-
-pub struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    pub fn new(len: usize, label: &'static str) -> Progress {
-        if len <= PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new(len as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{prefix:>9} [{bar:40}] {pos}/{len} {elapsed}")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_prefix(label);
-        Progress(Some(bar))
-    }
-
-    pub fn inc(&self) {
-        if let Some(bar) = &self.0 {
-            bar.inc(1);
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
+pub use engine::{guarded, install_panic_hook};
 
 // ---------------------------------------------------------------------------------------
 // Pass 1
 
-/// The index and the files that could not be indexed.
+/// The project (every language's index) and the files that could not be indexed.
 pub struct Indexed {
-    pub index: ProjectIndex,
+    pub project: Project,
     /// Absolute path and error, for files whose facts are missing.
     pub failures: Vec<(PathBuf, FileError)>,
 }
 
-/// Pass 1 over `files` (absolute paths, deduplicated by the caller).
-/// `Err` when the config names a guard no rewrite could import.
+/// Pass 1 over the files of `files` (absolute paths, deduplicated by the caller) whose
+/// language is one of `languages`. `Err` when the config names a guard no rewrite could
+/// import.
 pub fn build_index(
     root: &Path,
     config: LoadedConfig,
     files: &[Target],
+    languages: &[Language],
 ) -> Result<Indexed, UsageError> {
-    let progress = Progress::new(files.len(), "indexing");
-    let results: Vec<Result<Option<FileFacts>, FileError>> = files
-        .par_iter()
-        .map(|target| {
-            let result = guarded(|| facts_of(target)).unwrap_or_else(|panic| {
-                Err(FileError::internal(
-                    &target.display,
-                    format!("while indexing: {panic}"),
-                ))
-            });
-            progress.inc();
-            result
+    let files: Vec<&Target> = files
+        .iter()
+        .filter(|t| languages.contains(&walk::language_of(&t.path)))
+        .collect();
+    let paths: Vec<PathBuf> = files.iter().map(|t| t.path.clone()).collect();
+    let indexed = Project::index(root, config, &paths, "indexing");
+    let failures = indexed
+        .failures
+        .into_iter()
+        .map(|(i, failure)| {
+            let target = files[i];
+            let error = match failure {
+                IndexFailure::Input(e) => FileError::input(&target.display, &e),
+                IndexFailure::Panic(panic) => {
+                    FileError::internal(&target.display, format!("while indexing: {panic}"))
+                }
+            };
+            (target.path.clone(), error)
         })
         .collect();
-    drop(progress);
-    let mut facts = Vec::new();
-    let mut failures = Vec::new();
-    for (target, result) in files.iter().zip(results) {
-        match result {
-            Ok(Some(f)) => facts.push(f),
-            Ok(None) => {}
-            Err(e) => failures.push((target.path.clone(), e)),
-        }
-    }
-    let index = ProjectIndex::build_in(root, config, facts);
-    if let Some(e) = index.config_guard_error() {
+    if let Some(e) = indexed.project.python().config_guard_error() {
         return Err(e.into());
     }
-    Ok(Indexed { index, failures })
-}
-
-fn facts_of(target: &Target) -> Result<Option<FileFacts>, FileError> {
-    // The project index holds Python definitions; a Rust file's transaction types are
-    // resolved by the Rust front-end within the file.
-    if walk::language_of(&target.path) == Language::Rust {
-        return Ok(None);
-    }
-    let file = SourceFile::read(&target.path).map_err(|e| FileError::input(&target.display, &e))?;
-    if !analyzer::index::may_define_facts(&file.text) {
-        return Ok(None);
-    }
-    let parsed = analyzer::parse(&file).map_err(|e| FileError::input(&target.display, &e))?;
-    Ok(Some(analyzer::collect_facts(
-        &file,
-        &parsed,
-        analyzer::module_name(&target.path),
-    )))
+    Ok(Indexed {
+        project: indexed.project,
+        failures,
+    })
 }
 
 /// The files pass 1 reads: the project tree under `root` plus the targets (which may lie
@@ -205,40 +110,37 @@ struct OneFile {
     skipped: Option<Skipped>,
 }
 
-fn plan_one(index: &ProjectIndex, target: &Target, options: Options) -> OneFile {
-    let file = match SourceFile::read(&target.path) {
-        Ok(file) => file,
-        Err(e) => {
-            return OneFile {
-                error: Some(FileError::input(&target.display, &e)),
-                ..OneFile::default()
-            }
-        }
-    };
-    if let Some(reason) = rewriter::frontend::skip_reason(&file) {
-        return OneFile {
+/// What the report keeps of one file's outcome.
+fn one_file(target: &Target, outcome: Outcome, options: Options) -> OneFile {
+    match outcome {
+        Outcome::Unreadable(e) => OneFile {
+            error: Some(FileError::input(&target.display, &e)),
+            ..OneFile::default()
+        },
+        Outcome::Skipped(reason) => OneFile {
             skipped: Some(Skipped {
                 path: target.display.clone(),
                 reason: reason.to_string(),
             }),
             ..OneFile::default()
-        };
-    }
-    if !rewriter::frontend::may_contain_blocks(&file, index) {
-        return OneFile::default();
-    }
-    match rewriter::plan_source(file, index, options.selection, |_| true) {
-        Err(e) => OneFile {
+        },
+        Outcome::NoBlocks => OneFile::default(),
+        Outcome::Panicked(panic) => OneFile {
+            parsed: true,
+            error: Some(FileError::internal(&target.display, panic)),
+            ..OneFile::default()
+        },
+        Outcome::Planned(Err(e)) => OneFile {
             parsed: true,
             error: Some(FileError::plan(&target.display, &e)),
             ..OneFile::default()
         },
-        Ok(plan) if plan.findings.is_empty() => OneFile {
+        Outcome::Planned(Ok(plan)) if plan.findings.is_empty() => OneFile {
             parsed: true,
             not_database: plan.not_database,
             ..OneFile::default()
         },
-        Ok(mut plan) => {
+        Outcome::Planned(Ok(mut plan)) => {
             let not_database = std::mem::take(&mut plan.not_database);
             let diff = plan
                 .is_changed()
@@ -261,22 +163,14 @@ fn plan_one(index: &ProjectIndex, target: &Target, options: Options) -> OneFile 
 }
 
 /// Pass 2 over `targets` (sorted by display path).
-pub fn plan_files(index: &ProjectIndex, targets: &[Target], options: Options) -> RunReport {
-    let progress = Progress::new(targets.len(), "planning");
-    let results: Vec<OneFile> = targets
-        .par_iter()
-        .map(|target| {
-            let one =
-                guarded(|| plan_one(index, target, options)).unwrap_or_else(|panic| OneFile {
-                    parsed: true,
-                    error: Some(FileError::internal(&target.display, panic)),
-                    ..OneFile::default()
-                });
-            progress.inc();
-            one
-        })
-        .collect();
-    drop(progress);
+pub fn plan_files(project: &Project, targets: &[Target], options: Options) -> RunReport {
+    let paths: Vec<&Path> = targets.iter().map(|t| t.path.as_path()).collect();
+    let outcomes = project.plan_paths(&paths, options.selection, "planning");
+    let results = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(target, outcome)| one_file(target, outcome, options));
+    let index = project.python();
 
     let languages = walk::languages(targets);
     let mut report = RunReport {
@@ -364,15 +258,13 @@ pub fn run_from(
     walk_errors: Vec<FileError>,
     options: Options,
 ) -> Result<Run, UsageError> {
-    // Only Python files feed the project index: a run over Rust files alone reads none.
-    let index_files = if walk::languages(targets).contains(&Language::Python) {
-        index_files(root, &config, user_paths, targets)
-    } else {
-        Vec::new()
-    };
-    let indexed = build_index(root, config, &index_files)?;
+    // Pass 1 reads the files of the targets' languages only: a run over Rust files alone
+    // reads no Python.
+    let languages = walk::languages(targets);
+    let index_files = index_files(root, &config, user_paths, targets);
+    let indexed = build_index(root, config, &index_files, &languages)?;
     drop(index_files);
-    let mut report = plan_files(&indexed.index, targets, options);
+    let mut report = plan_files(&indexed.project, targets, options);
     let index_errors = index_problems(indexed.failures, targets);
     report.errors.extend(walk_errors);
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -393,13 +285,5 @@ mod tests {
         assert!(skip_reason("\n\n\n\n\n\n# @generated\n").is_none());
         assert!(skip_reason("x = 1\n  #  codemod: skip-file  \n").is_some());
         assert!(skip_reason("x = 1  # codemod: skip-file later\n").is_none());
-    }
-
-    #[test]
-    fn guarded_turns_panics_into_messages() {
-        install_panic_hook();
-        let err = guarded(|| -> u8 { panic!("boom {}", 1) }).unwrap_err();
-        assert!(err.contains("boom 1"), "{err}");
-        assert_eq!(guarded(|| 3).unwrap(), 3);
     }
 }

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 use analyzer::LoadedConfig;
 use codemod_core::Language;
-use rewriter::frontend::is_source;
-pub use rewriter::frontend::language_of;
+pub use engine::language_of;
 
 use crate::report::{ErrorKind, FileError};
 
@@ -182,37 +181,14 @@ fn walk_dir(
     files: &mut BTreeSet<PathBuf>,
     errors: &mut Vec<FileError>,
 ) {
-    let filter_config = config.clone();
-    let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(true)
-        // `.gitignore` is honoured in trees that are not (yet) git repositories too.
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(move |entry| entry.depth() == 0 || !filter_config.is_excluded(entry.path()))
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                errors.push(walk_error(root, &err));
-                continue;
-            }
-        };
-        let Some(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() || !is_source(entry.path()) {
-            continue;
-        }
-        if file_type.is_symlink() {
-            // Links are not followed into folders; a link to a file, or a dangling one
-            // (reported when read), is taken.
-            if entry.path().is_dir() {
-                continue;
-            }
-        }
-        files.insert(entry.into_path());
-    }
+    let options = engine::walk::WalkOptions {
+        // A link to a file, or a dangling one (reported when read), is taken.
+        file_links: true,
+        skip: None,
+    };
+    let walked = engine::walk::source_files(root, config, &options);
+    files.extend(walked.files);
+    errors.extend(walked.errors.iter().map(|err| walk_error(root, err)));
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
@@ -242,17 +218,6 @@ fn walk_error(root: &Path, err: &ignore::Error) -> FileError {
     }
 }
 
-/// What marks a project's root folder: Python packaging files, a Rust crate's manifest,
-/// our config, a repository.
-const ROOT_MARKERS: &[&str] = &[
-    "pyproject.toml",
-    "setup.cfg",
-    "setup.py",
-    "Cargo.toml",
-    "codemod.toml",
-    ".git",
-];
-
 /// The folder the index is built from: the config's folder when there is a config file,
 /// else the nearest ancestor of `start` holding `pyproject.toml`, `setup.cfg`, `setup.py`,
 /// `Cargo.toml`, `codemod.toml` or `.git`, else `start` itself (its folder when it is a file).
@@ -268,7 +233,7 @@ pub fn marked_root(start: &Path) -> Option<PathBuf> {
     let first = start_dir(start);
     first
         .ancestors()
-        .find(|d| ROOT_MARKERS.iter().any(|marker| d.join(marker).exists()))
+        .find(|d| engine::project_markers().any(|marker| d.join(marker).exists()))
         .map(Path::to_path_buf)
 }
 

@@ -1,12 +1,11 @@
 //! Plan the whole tree: walk it (ignore files, config `exclude`), index every file, plan
 //! each one. Only files with findings (or that could not be planned) are returned.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use analyzer::{FileFacts, LoadedConfig, ProjectIndex, SourceFile};
-use rayon::prelude::*;
-use rewriter::Selection;
+use analyzer::LoadedConfig;
+use engine::{Outcome, Project};
+use rewriter::{FilePlan, Selection};
 
 use crate::ledger::FindingRecord;
 use crate::{Error, Target};
@@ -42,43 +41,16 @@ impl Planning {
     }
 }
 
-/// Every Python and Rust file below the tree, sorted, except the migration folder.
+/// Every source file below the tree, sorted, except the migration folder.
 fn walk(target: &Target, config: &LoadedConfig) -> Vec<PathBuf> {
-    let filter = config.clone();
     let state = std::fs::canonicalize(&target.state).unwrap_or_else(|_| target.state.clone());
-    let walker = ignore::WalkBuilder::new(&target.dir)
-        .standard_filters(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(move |e| {
-            e.depth() == 0 || (!filter.is_excluded(e.path()) && !e.path().starts_with(&state))
-        })
-        .build();
-    let mut files: Vec<PathBuf> = walker
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .filter(|p| rewriter::frontend::is_source(p))
-        .collect();
+    let options = engine::walk::WalkOptions {
+        file_links: false,
+        skip: Some(state),
+    };
+    let mut files = engine::walk::source_files(&target.dir, config, &options).files;
     files.sort();
     files
-}
-
-fn facts_of(path: &Path) -> Option<FileFacts> {
-    // The project index holds Python definitions only.
-    if rewriter::frontend::language_of(path) != codemod_core::Language::Python {
-        return None;
-    }
-    let file = SourceFile::read(path).ok()?;
-    if !analyzer::may_define_facts(&file.text) {
-        return None;
-    }
-    let parsed = analyzer::parse(&file).ok()?;
-    Some(analyzer::collect_facts(
-        &file,
-        &parsed,
-        analyzer::module_name(path),
-    ))
 }
 
 /// Plan every file of the tree against the tree's own index.
@@ -86,61 +58,51 @@ pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>,
     let config = LoadedConfig::discover(&target.dir).map_err(|e| Error::Usage(e.to_string()))?;
     analyzer::source::set_max_file_size(config.max_file_size());
     let files = walk(target, &config);
-    let facts: Vec<FileFacts> = files
-        .par_iter()
-        .filter_map(|p| catch_unwind(|| facts_of(p)).ok().flatten())
-        .collect();
-    let index = ProjectIndex::build(config, facts);
-    if let Some(e) = index.config_guard_error() {
+    let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    // Files pass 1 cannot read have no facts; pass 2 reports them.
+    let project = Project::index(&root, config, &files, "").project;
+    if let Some(e) = project.python().config_guard_error() {
         return Err(Error::Usage(e.to_string()));
     }
-    let mut out: Vec<Planning> = files
-        .par_iter()
-        .filter_map(|p| {
-            let rel = target.rel(p)?;
-            match catch_unwind(AssertUnwindSafe(|| plan_one(&index, p, &rel, selection))) {
-                Ok(planning) => planning,
-                Err(_) => Some(Planning::Unplannable {
-                    rel,
-                    reason: "internal error while planning (please report it)".to_string(),
-                }),
-            }
-        })
+    let rels: Vec<(String, &Path)> = files
+        .iter()
+        .filter_map(|p| Some((target.rel(p)?, p.as_path())))
+        .collect();
+    let paths: Vec<&Path> = rels.iter().map(|(_, p)| *p).collect();
+    let outcomes = project.plan_paths(&paths, selection, "");
+    let mut out: Vec<Planning> = rels
+        .into_iter()
+        .zip(outcomes)
+        .filter_map(|((rel, path), outcome)| planning(rel, path, outcome))
         .collect();
     out.sort_by(|a, b| a.rel().cmp(b.rel()));
     Ok(out)
 }
 
-fn plan_one(
-    index: &ProjectIndex,
-    path: &Path,
-    rel: &str,
-    selection: Selection,
-) -> Option<Planning> {
+/// What the migration keeps of one file's outcome: files with findings, and files that
+/// could not be planned.
+fn planning(rel: String, path: &Path, outcome: Outcome) -> Option<Planning> {
     let unplannable = |reason: String| {
         Some(Planning::Unplannable {
-            rel: rel.to_string(),
+            rel: rel.clone(),
             reason,
         })
     };
-    let file = match SourceFile::read(path) {
-        Ok(f) => f,
-        Err(e) => return unplannable(e.to_string()),
-    };
-    if rewriter::frontend::skip_reason(&file).is_some()
-        || !rewriter::frontend::may_contain_blocks(&file, index)
-    {
-        return None;
+    match outcome {
+        Outcome::Unreadable(e) => unplannable(e.to_string()),
+        Outcome::Skipped(_) | Outcome::NoBlocks => None,
+        Outcome::Panicked(_) => {
+            unplannable("internal error while planning (please report it)".to_string())
+        }
+        Outcome::Planned(Err(e)) => unplannable(e.to_string()),
+        Outcome::Planned(Ok(plan)) if plan.findings.is_empty() => None,
+        Outcome::Planned(Ok(plan)) => Some(Planning::Planned(planned(rel, path, &plan))),
     }
-    let original = file.original_bytes();
-    let plan = match rewriter::plan_source(file, index, selection, |_| true) {
-        Ok(plan) => plan,
-        Err(e) => return unplannable(e.to_string()),
-    };
-    if plan.findings.is_empty() {
-        return None;
-    }
-    let diff = plan.unified_diff(rel);
+}
+
+fn planned(rel: String, path: &Path, plan: &FilePlan) -> Planned {
+    let original = plan.file.original_bytes();
+    let diff = plan.unified_diff(&rel);
     let new_bytes = if plan.is_changed() {
         plan.new_bytes()
     } else {
@@ -157,13 +119,13 @@ fn plan_one(
             reason: f.reason.clone(),
         })
         .collect();
-    Some(Planning::Planned(Planned {
-        rel: rel.to_string(),
+    Planned {
+        rel,
         path: path.to_path_buf(),
         sha256: crate::sha256_hex(&original),
         original,
         new_bytes,
         diff,
         findings,
-    }))
+    }
 }

@@ -9,7 +9,6 @@
 //! run plans nothing.
 
 mod edit;
-pub mod frontend;
 mod imports;
 mod rust;
 mod rust_crate;
@@ -20,7 +19,6 @@ use serde::Serialize;
 
 pub use codemod_core::{lock_project, write_atomic, ProjectBusy, ProjectLock, WriteError};
 pub use edit::{Edit, OffsetMap};
-pub use frontend::plan_source;
 pub use rust::{plan_rust_file, RustFile};
 pub use rust_crate::rust_file;
 

@@ -7,6 +7,7 @@ use analyzer::classify::FileClass;
 use analyzer::index::{ChosenGuard, GuardShape};
 use analyzer::registry::Guard;
 use analyzer::{GuardReport, GuardSource, Lifecycle, ProjectIndex};
+use codemod_core::Language;
 use owo_colors::OwoColorize;
 
 use super::{check_exist, exit, load_config, CmdResult, UsageError};
@@ -37,7 +38,7 @@ pub struct GuardArgs {
 pub fn run(args: GuardArgs) -> CmdResult {
     check_exist(std::slice::from_ref(&args.path))?;
     let (indexed, files, mut code) = index_tree(&args)?;
-    let index = &indexed.index;
+    let index = indexed.project.python();
     if let Some(file) = &args.write {
         return write_suggestion(&args, index, &files, file).map(|c| c.max(code));
     }
@@ -75,7 +76,8 @@ fn index_tree(args: &GuardArgs) -> Result<(pipeline::Indexed, Vec<PathBuf>, u8),
         std::slice::from_ref(&args.path),
         &walked.files,
     );
-    let indexed = pipeline::build_index(&root, config, &files)?;
+    // Guards are Python's: its files alone are read.
+    let indexed = pipeline::build_index(&root, config, &files, &[Language::Python])?;
     let paths = files.into_iter().map(|t| t.path).collect();
     let mut code = exit::OK;
     let mut problems = walked.errors;
@@ -393,7 +395,7 @@ fn write_suggestion(
     let (again, _, code) = index_tree(args)?;
     for (flavour, name) in [("sync", "get_db_session"), ("async", "get_async_session")] {
         if text.contains(&format!("def {name}(")) {
-            report_target(&mut out, &again.index, &target, flavour, name);
+            report_target(&mut out, again.project.python(), &target, flavour, name);
         }
     }
     Ok(code)

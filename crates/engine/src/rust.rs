@@ -1,0 +1,81 @@
+//! The Rust front-end: lang-rust's analysis, the rewriter's Rust rounds. Transaction types
+//! resolve within their file, so pass 1 keeps nothing.
+
+use std::path::Path;
+
+use analyzer::{InputError, LoadedConfig, SourceFile};
+use codemod_core::Language;
+use rewriter::{FilePlan, PlanError, PlannedFinding, Selection};
+
+use crate::Frontend;
+
+pub struct Rust;
+
+impl Frontend for Rust {
+    type Facts = ();
+    type Index = ();
+
+    fn language(&self) -> Language {
+        Language::Rust
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["rs"]
+    }
+
+    fn project_markers(&self) -> &'static [&'static str] {
+        &["Cargo.toml"]
+    }
+
+    fn line_comment(&self) -> &'static str {
+        "//"
+    }
+
+    fn may_define_facts(&self, _text: &str) -> bool {
+        false
+    }
+
+    fn facts(&self, _file: &SourceFile) -> Result<(), InputError> {
+        Ok(())
+    }
+
+    fn index(&self, _root: &Path, _config: &LoadedConfig, _facts: Vec<()>) {}
+
+    fn may_contain_blocks(&self, _index: &(), text: &str) -> bool {
+        may_manage_transactions(text)
+    }
+
+    fn plan(
+        &self,
+        _index: &(),
+        file: SourceFile,
+        selection: Selection,
+        keep: &dyn Fn(&PlannedFinding) -> bool,
+    ) -> Result<FilePlan, PlanError> {
+        let rust = rewriter::rust_file(&file.path);
+        rewriter::plan_rust_file(file, rust, selection, keep)
+    }
+}
+
+/// Words every Rust transaction shape mentions (any case).
+fn may_manage_transactions(text: &str) -> bool {
+    const WORDS: [&[u8]; 4] = [b"transaction", b"begin", b"commit", b"rollback"];
+    let bytes = text.as_bytes();
+    WORDS.iter().any(|w| {
+        bytes
+            .windows(w.len())
+            .any(|window| window.eq_ignore_ascii_case(w))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_files_without_transaction_words_are_not_parsed() {
+        assert!(may_manage_transactions("let tx = conn.Transaction()?;"));
+        assert!(may_manage_transactions("conn.execute_batch(\"BEGIN\")"));
+        assert!(!may_manage_transactions("fn main() { println!(\"hi\"); }"));
+    }
+}
