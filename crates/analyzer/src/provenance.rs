@@ -4,8 +4,6 @@
 //! proven to make one. `requests.Session`, `aiohttp.ClientSession`, `boto3.Session` and
 //! names nothing resolves are left out, and counted so the summary can say so.
 
-use serde::Serialize;
-
 use crate::resolve::{FileImports, Resolved};
 use crate::syntax::last_segment;
 
@@ -49,16 +47,7 @@ pub(crate) fn names_maker(imports: &FileImports, callee: &str) -> bool {
     }
 }
 
-/// A call named like a session factory that is not one: kept for the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NotDatabase {
-    pub line: usize,
-    /// The callee as written (`requests.Session`).
-    pub callee: String,
-    /// Where it comes from: the package it resolves to (`requests`), `unresolved` (a name
-    /// no import binds) or `unknown object` (an attribute of a parameter or local).
-    pub origin: String,
-}
+pub use codemod_core::plan::NotDatabase;
 
 /// A callee named like something that makes a session: `...Session`, `get_session`,
 /// `new_db_session`, `ClientSession`. Makers (`sessionmaker`) make factories, not sessions.

@@ -940,6 +940,7 @@ mod tests {
                 reason: String::new(),
                 applied: false,
                 follows: None,
+                test_code: false,
                 range,
             });
         }

@@ -276,7 +276,6 @@ pub fn run_from(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use analyzer::skip_reason;
 
     #[test]

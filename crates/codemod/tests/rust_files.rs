@@ -184,3 +184,20 @@ fn report_and_sarif_list_rust_rules() {
     assert!(report.contains("| manual-transaction | 1 |"), "{report}");
     assert!(report.contains("| manual-lifecycle | 1 |"), "{report}");
 }
+
+#[test]
+fn a_cfg_test_module_is_test_code_in_a_production_file() {
+    let dir = case("cfg_test_module_is_test_code");
+    let all = stdout(&codemod(&dir, &["audit"]));
+    // The test module's finding is listed with test code, the other with production.
+    assert!(all.contains("src/lib.rs [test]\n    19:"), "{all}");
+    assert!(all.contains("src/lib.rs\n    6:"), "{all}");
+    let production = stdout(&codemod(&dir, &["audit", "--production-only"]));
+    assert!(production.contains("    6:"), "{production}");
+    assert!(!production.contains("    19:"), "{production}");
+    assert!(production.contains("1 not production"), "{production}");
+    let (_tmp, root) = copy("cfg_test_module_is_test_code");
+    assert_apply_is_idempotent(&root);
+    let text = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(!text.contains("rollback"), "{text}");
+}

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use analyzer::{InputError, Safety, SourceFile};
+use analyzer::{InputError, SourceFile};
 use lang_rust::{Analysis, Edition};
 use ruff_text_size::{TextRange, TextSize};
 
@@ -150,12 +150,7 @@ fn apply_round(
 }
 
 fn allows(selection: Selection, f: &lang_rust::Finding) -> bool {
-    !f.edits.is_empty()
-        && match f.safety {
-            Safety::Safe => true,
-            Safety::Review => selection == Selection::SafeAndReview,
-            Safety::Manual => false,
-        }
+    !f.edits.is_empty() && selection.takes(f.safety)
 }
 
 /// A front-end finding as planned; `follow_up` is (its original line, the line of the
@@ -178,6 +173,7 @@ fn planned_finding(
         reason: f.reason.clone(),
         applied: false,
         follows: follow_up.map(|(_, by)| by),
+        test_code: f.in_test,
         range: if follow_up.is_some() {
             TextRange::empty(start)
         } else {

@@ -171,6 +171,12 @@ pub fn audit(
         }
         for item in &file.items {
             let f = &item.finding;
+            // A Rust `#[cfg(test)]` module is test code in any file.
+            let class = if f.test_code {
+                FileClass::Test
+            } else {
+                file.class
+            };
             let rule = codes::rule(f.kind);
             if !select.is_empty() && !select.iter().any(|r| r.code() == rule.code()) {
                 continue;
@@ -192,7 +198,7 @@ pub fn audit(
                 out.hidden.per_file += 1;
                 continue;
             }
-            if production_only && file.class != FileClass::Production {
+            if production_only && class != FileClass::Production {
                 out.hidden.non_production += 1;
                 continue;
             }
@@ -223,7 +229,7 @@ pub fn audit(
                 detail,
                 fixable,
                 safety: f.safety,
-                class: file.class,
+                class,
                 key,
             });
         }
