@@ -1531,3 +1531,477 @@ fn first_clause_start(ctx: &Ctx, t: &StmtTry) -> TextSize {
     };
     syntax::line_start(ctx.text, at)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{EditOp, ProjectIndex, SourceFile};
+
+    /// `session_scope()`: commits, rolls back on `Exception`, closes.
+    const COMMITTING: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n        \
+        session.commit()\n    except Exception:\n        session.rollback()\n        raise\n    \
+        finally:\n        session.close()\n";
+
+    /// `session_scope()`: closes only.
+    const CLOSING: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n    \
+        finally:\n        session.close()\n";
+
+    /// `session_scope()`: commits, rolls back on any exception, closes.
+    const ROLLS_BACK_ON_ANY: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n        \
+        session.commit()\n    except BaseException:\n        session.rollback()\n        raise\n    \
+        finally:\n        session.close()\n";
+
+    /// The findings of `app.py` (which imports `SessionLocal` from `db.py`, defined by
+    /// `db`), one line each, and under each its edits stated on the original text.
+    fn plan(db: &str, app_body: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"t\"\n").unwrap();
+        let app = format!("from db import SessionLocal\n\n\n{app_body}");
+        let mut facts = vec![];
+        for (name, text) in [("db.py", db), ("app.py", app.as_str())] {
+            let p = root.join(name);
+            std::fs::write(&p, text).unwrap();
+            let f = SourceFile::read(&p).unwrap();
+            let parsed = crate::parse(&f).unwrap();
+            facts.push(crate::collect_facts(&f, &parsed, None));
+        }
+        let config = crate::LoadedConfig::discover(&root).unwrap();
+        let index = ProjectIndex::build_in(&root, config, facts);
+        let file = SourceFile::read(&root.join("app.py")).unwrap();
+        let parsed = crate::parse(&file).unwrap();
+        let text = file.text.as_str();
+        let line = |at: ruff_text_size::TextSize| text[..at.to_usize()].matches('\n').count() + 1;
+        let slice = |r: ruff_text_size::TextRange| &text[r.start().to_usize()..r.end().to_usize()];
+        let mut out = String::new();
+        for f in crate::analyze(&file, &parsed, &index) {
+            out.push_str(&format!(
+                "{}: {:?} {:?}: {}\n",
+                f.line, f.kind, f.safety, f.reason
+            ));
+            for op in f.rewrite.iter().flat_map(|r| &r.ops) {
+                let op = match op {
+                    EditOp::Replace { range, text } => {
+                        format!("replace {:?} with {text:?}", slice(*range))
+                    }
+                    EditOp::Indent { range, unit } => format!(
+                        "indent lines {}-{} by {unit:?}",
+                        line(range.start()),
+                        line(range.end())
+                    ),
+                    EditOp::DeleteLines {
+                        range,
+                        comment_indent,
+                    } => format!(
+                        "delete {:?} (comments at {comment_indent:?})",
+                        slice(*range)
+                    ),
+                    EditOp::Insert { at, text } => format!("insert {text:?} at line {}", line(*at)),
+                };
+                out.push_str(&format!("    {op}\n"));
+            }
+        }
+        out
+    }
+
+    /// `plan` of the function `app` (given line by line) is `expected`, line by line.
+    fn assert_plan(db: &str, app: &[&str], expected: &[&str]) {
+        let app = app.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let expected = expected
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
+        assert_eq!(plan(db, &app), expected, "{app}");
+    }
+
+    /// Shapes of `try:` left to a person, each with its reason.
+    #[test]
+    fn try_shapes_left_to_a_person() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try: s.add(x)",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: the `try:` body shares the `try:` line"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f():",
+                "    try:",
+                "        s = SessionLocal()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["6: ManualLifecycle Manual: nothing uses the session inside the `try:`"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.rollback()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: explicit `rollback()` inside the `try:` body at line 8"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "        print(x)",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `else:` does more than commit (line 13)"],
+        );
+        assert_plan(
+            CLOSING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `else:` commits but the guard `session_scope()` does not commit"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    finally:",
+                "        s.expunge_all()",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `finally:` uses the session beyond close (line 10)"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    try:",
+                "        y = x + 1",
+                "        s = SessionLocal()",
+                "        s.add(y)",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["7: ManualLifecycle Manual: statements before the session inside the `try:` would have no handler left"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback(); raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: line 10 holds several statements"],
+        );
+    }
+
+    #[test]
+    fn intermediate_statement_is_caught_by_the_kept_handler() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    try:",
+                "        s.add(y)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        print(\"failed\")",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: handlers now also catch errors raised at line 6, before the original `try:`",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    indent lines 6-7 by \"        \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 8-10 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn intermediate_statements_over_several_lines() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    z = y + 1",
+                "    try:",
+                "        s.add(z)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        print(\"failed\")",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: handlers now also catch errors raised at lines 6-7, before the original `try:`",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    indent lines 6-8 by \"        \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 9-11 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn intermediate_statements_move_into_the_with_when_no_clause_stays() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    try:",
+                "        s.add(y)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    indent lines 6-7 by \"    \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn guard_rolling_back_on_any_exception_is_reviewed() {
+        assert_plan(
+            ROLLS_BACK_ON_ANY,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: rollback now also on BaseException (KeyboardInterrupt, SystemExit), where the original left the transaction open; the session is now also closed on error paths, where it leaked",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"s.close()\" (comments at \"    \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn creation_inside_the_try_after_none_init_keeps_the_handler() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = None",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except ValueError:",
+                "        s.rollback()",
+                "        print(\"bad\")",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "7: ManualLifecycle Review: an error opening or closing the session now reaches the handler at line 10 (it used to propagate past the `try:`); if creating the session raises, the original handler failed on the unbound `s`; now the handler runs normally",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"s = None\" (comments at \"    \")",
+                "    indent lines 8-10 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn creation_inside_the_try_whose_clauses_all_go() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "6: ManualLifecycle Review: if creating the session raises, the original handler failed on the unbound `s`; now the handler runs normally",
+                "    delete \"try\" (comments at \"    \")",
+                "    replace \"        s = SessionLocal()\" with \"    with session_scope() as s:\"",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn swallowing_handler_becomes_pass_and_finally_keeps_its_other_statements() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except ValueError:",
+                "        s.rollback()",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        print(\"done\")",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: an error opening or closing the session now reaches the handler at line 8 (it used to propagate past the `try:`)",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 7-8 by \"    \"",
+                "    replace \"s.rollback()\" with \"pass\"",
+                "    delete \"else:\\n        s.commit()\" (comments at \"        \")",
+                "    delete \"s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn lone_trailing_commit_becomes_pass() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f():",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    replace \"s.commit()\" with \"pass\"",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn re_raising_handler_dropped_only_after_the_last_kept_one() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except ValueError:",
+                "        s.rollback()",
+                "        raise",
+                "    except KeyError:",
+                "        s.rollback()",
+                "        print(\"missing\")",
+                "        raise",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 7-9 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+}
