@@ -979,4 +979,276 @@ mod tests {
         assert_eq!(b[2].1.suppressed, None);
         assert_eq!(b[3].1.suppressed, None);
     }
+
+    /// The block of a `kind` finding on the statement starting at the first `marker` in
+    /// `text`, on one line: everything but the block's text.
+    fn info_at(text: &str, kind: Kind, marker: &str) -> String {
+        let file = SourceFile::from_text(std::path::Path::new("x.py"), text.to_string());
+        let parsed = analyzer::parse(&file).unwrap();
+        let at = TextSize::try_from(text.find(marker).unwrap()).unwrap();
+        fn find(stmts: &[Stmt], at: TextSize) -> Option<TextRange> {
+            stmts.iter().find_map(|s| {
+                if s.start() == at {
+                    return Some(s.range());
+                }
+                suites(s).into_iter().find_map(|(sub, _)| find(sub, at))
+            })
+        }
+        let range = find(&parsed.syntax().body, at).expect("a statement starts at the marker");
+        let finding = PlannedFinding {
+            line: file.line_of(range.start()),
+            column: file.column_of(range.start()),
+            kind,
+            safety: analyzer::Safety::Manual,
+            reason: String::new(),
+            applied: false,
+            follows: None,
+            range,
+        };
+        let b = describe(&file, &[finding]).unwrap().remove(0);
+        format!(
+            "{} {:?} {:?} {}-{} {} [{}] {:?} [{}] {:?}",
+            b.scope,
+            b.class,
+            b.session,
+            b.start_line,
+            b.end_line,
+            b.session_lines,
+            b.shape,
+            b.details,
+            b.header,
+            b.suppressed
+        )
+    }
+
+    /// `info_at` of `text` (given line by line) is `expected`.
+    fn assert_info(text: &[&str], kind: Kind, marker: &str, expected: &str) {
+        let text = text.iter().map(|l| format!("{l}\n")).collect::<String>();
+        assert_eq!(info_at(&text, kind, marker), expected, "{text}");
+    }
+
+    /// `with F() as s:` blocks, sync and async.
+    #[test]
+    fn raw_factory_with_shapes() {
+        assert_info(
+            &[
+                "with SessionLocal() as s:",
+                "    s.add(x)",
+                "    s.commit()",
+            ],
+            Kind::RawFactoryWith,
+            "with",
+            "<module> None Some(\"s\") 1-3 2 [raw-factory-with: with _() as S: …; commit] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [with SessionLocal ( ) as S :] None",
+        );
+        assert_info(
+            &[
+                "async def f():",
+                "    async with SessionLocal(), lock:",
+                "        await work()",
+            ],
+            Kind::RawFactoryWith,
+            "async with",
+            "f None None 2-3 1 [raw-factory-with: async with _() as S: …] {\"factory\": \"SessionLocal()\", \"session\": \"\"} [async with SessionLocal ( ) , lock :] None",
+        );
+    }
+
+    /// Where a commit or rollback sits relative to the guard's `with`.
+    #[test]
+    fn double_transaction_places() {
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        s.add(x)",
+                "        s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 4-4 1 [double-transaction: S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        s.commit()",
+                "        s.add(x)",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: S.commit() mid-block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(xs):",
+                "    with session_scope() as s:",
+                "        for x in xs:",
+                "            s.add(x)",
+                "            s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 5-5 1 [double-transaction: S.commit() in a loop] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        try:",
+                "            s.add(x)",
+                "        except ValueError:",
+                "            s.rollback()",
+            ],
+            Kind::DoubleTransaction,
+            "s.rollback()",
+            "f None Some(\"s\") 6-6 1 [double-transaction: S.rollback() in an except handler] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . rollback ( )] None",
+        );
+        assert_info(
+            &[
+                "async def f(x):",
+                "    async with session_scope() as s:",
+                "        await s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "await s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: await S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [await S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(s, x):",
+                "    s.add(x)",
+                "    s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: S.commit() in the guard's block] {\"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with lock, session_scope() as s:",
+                "        if x:",
+                "            s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 4-4 1 [double-transaction: S.commit() mid-block] {\"guard\": \"lock\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+    }
+
+    /// Creations on attributes or of kinds `creation_parts` does not read, and a non-call.
+    #[test]
+    fn creations_outside_the_lifecycle_shapes() {
+        assert_info(
+            &[
+                "class Repo:",
+                "    def __init__(self):",
+                "        self.s = SessionLocal()",
+            ],
+            Kind::SharedSession,
+            "self.s =",
+            "Repo.__init__ Some(\"Repo\") Some(\"s\") 3-3 1 [shared-session: _.S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [self . S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "s = SessionLocal()",
+            ],
+            Kind::SharedSession,
+            "s =",
+            "<module> None Some(\"s\") 1-1 1 [shared-session: S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(xs):",
+                "    for x in xs:",
+                "        self.s = SessionLocal()",
+                "        self.s.add(x)",
+            ],
+            Kind::SessionPerIteration,
+            "self.s",
+            "f None Some(\"s\") 3-3 1 [session-per-iteration: _.S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [self . S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &["def f():", "    s = SessionLocal"],
+            Kind::ManualLifecycle,
+            "s =",
+            "f None None 2-2 1 [manual-lifecycle] {} [s = SessionLocal] None",
+        );
+    }
+
+    /// Blocks that start at a creation, suppressions on every line of the header.
+    #[test]
+    fn creation_blocks_with_their_suppressions() {
+        assert_info(
+            &[
+                "def f(x):",
+                "    s: Session = SessionLocal()  # codemod: ignore[SES001]",
+                "    s.add(x)",
+                "    s.commit()",
+                "    s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s: Session",
+            "f None Some(\"s\") 2-5 3 [manual-lifecycle: S = _(); …; commit; close] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [S : Session = SessionLocal ( )] Some([\"SES001\"])",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = SessionLocal(",
+                "        bind=e,  # codemod: ignore[SES002]",
+                "    )  # codemod: ignore[SES003]",
+                "    s.add(x)",
+                "    print(x)",
+            ],
+            Kind::LeakedSession,
+            "s =",
+            "f None Some(\"s\") 2-5 3 [leaked-session: S = _(); …] {\"factory\": \"SessionLocal( bind=e, # codemod: ignore[SES002] )\", \"session\": \"s\"} [S = SessionLocal ( bind = e , )] Some([\"SES002\", \"SES003\"])",
+        );
+        assert_info(
+            &[
+                "async def f(x):",
+                "    s = await make(",
+                "        e,  # codemod: ignore",
+                "    )  # codemod: ignore[SES003]",
+                "    s.add(x)",
+            ],
+            Kind::AsyncWithoutContextManager,
+            "s =",
+            "f None Some(\"s\") 2-5 3 [async-without-context-manager: S = await _(); …] {\"factory\": \"await make( e, # codemod: ignore )\", \"session\": \"s\"} [S = await make ( e , )] Some([])",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = None",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s = SessionLocal()",
+            "f None Some(\"s\") 2-12 10 [manual-lifecycle: try: S = _(); … | except _: rollback; raise | else: commit | finally: close] {\"exceptions\": \"Exception\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = 1",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+                "    s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s =",
+            "f None Some(\"s\") 2-9 6 [manual-lifecycle: S = _(); …; try: …; commit | finally: close || then: close] {\"exceptions\": \"\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
+    }
 }
