@@ -375,4 +375,227 @@ mod tests {
         assert_eq!(removed, vec![4, 5, 7, 8]);
         assert_eq!(added, vec![5]);
     }
+
+    const DB: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n        \
+        session.commit()\n    except Exception:\n        session.rollback()\n        raise\n    \
+        finally:\n        session.close()\n";
+
+    /// The report of a project made of `db.py` and `files`: totals, a line per file and
+    /// class, and per cluster a line, its representative (and text) and its members.
+    fn report_of(files: &[(&str, &str)], safe_only: bool) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"t\"\n").unwrap();
+        std::fs::write(root.join("db.py"), DB).unwrap();
+        for (name, text) in files {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        let selection = if safe_only {
+            rewriter::Selection::SafeOnly
+        } else {
+            rewriter::Selection::SafeAndReview
+        };
+        let run = crate::collect::collect(&[root], None, selection).unwrap();
+        let report = build(&run, safe_only);
+        let member = |m: &Member| {
+            format!(
+                "{}:{}:{} {} {:?} {:?} fixable={} lines={}/{} -{} +{} {:?}",
+                m.path,
+                m.line,
+                m.column,
+                m.scope,
+                m.kind,
+                m.safety,
+                m.fixable,
+                m.block_lines,
+                m.session_lines,
+                m.lines_removed,
+                m.lines_added,
+                m.differences
+            )
+        };
+        let mut out = vec![format!(
+            "{} {}",
+            report.rewrites_counted,
+            serde_json::to_string(&report.totals).unwrap()
+        )];
+        for f in &report.files {
+            out.push(format!("file {}", serde_json::to_string(f).unwrap()));
+        }
+        for c in &report.classes {
+            out.push(format!("class {}", serde_json::to_string(c).unwrap()));
+        }
+        for c in &report.clusters {
+            out.push(format!(
+                "cluster {} {} {:?} size={} files={} session_lines={} net={} [{}] {:?}",
+                c.id,
+                c.fingerprint,
+                c.kind,
+                c.size,
+                c.files,
+                c.session_lines,
+                c.net_lines_removed,
+                c.shape,
+                c.representative_details
+            ));
+            out.push(format!("  representative {}", member(&c.representative)));
+            out.push(format!("  {:?}", c.representative_text));
+            out.extend(c.members.iter().map(|m| format!("  member {}", member(m))));
+        }
+        let root = format!("{}/", std::fs::canonicalize(dir.path()).unwrap().display());
+        out.iter().map(|l| l.replace(&root, "")).collect()
+    }
+
+    /// `a.py`: a class with two blocks of one shape, a leaked session, a raw `with` holding
+    /// a manual block (diff lines go to the inner one); `b.py`: the shape again in another
+    /// class, a double commit. The raw `with` is a review rewrite: the safe-only count
+    /// leaves its diff lines out.
+    const A: &[&str] = &[
+        "from db import SessionLocal",
+        "",
+        "",
+        "class Repo:",
+        "    def get(self, x):",
+        "        session = SessionLocal()",
+        "        try:",
+        "            session.add(x)",
+        "            session.commit()",
+        "        except Exception:",
+        "            session.rollback()",
+        "            raise",
+        "        finally:",
+        "            session.close()",
+        "",
+        "    def put(self, x):",
+        "        s = SessionLocal()",
+        "        try:",
+        "            s.add(x)",
+        "            s.commit()",
+        "        except ValueError:",
+        "            s.rollback()",
+        "            raise",
+        "        finally:",
+        "            s.close()",
+        "",
+        "",
+        "def leak(x):",
+        "    s = SessionLocal()",
+        "    s.add(x)",
+        "    s.commit()",
+        "",
+        "",
+        "def nested(x):",
+        "    with SessionLocal() as outer:",
+        "        outer.add(x)",
+        "        inner = SessionLocal()",
+        "        try:",
+        "            inner.add(x)",
+        "            inner.commit()",
+        "        finally:",
+        "            inner.close()",
+    ];
+    const B: &[&str] = &[
+        "from db import SessionLocal, session_scope",
+        "",
+        "",
+        "class Other:",
+        "    def get(self, x):",
+        "        db = SessionLocal()",
+        "        try:",
+        "            db.add(x)",
+        "            db.commit()",
+        "        except KeyError:",
+        "            db.rollback()",
+        "            raise",
+        "        finally:",
+        "            db.close()",
+        "",
+        "",
+        "def twice(x):",
+        "    with session_scope() as s:",
+        "        s.add(x)",
+        "        s.commit()",
+    ];
+
+    fn lines(l: &[&str]) -> String {
+        l.iter().map(|l| format!("{l}\n")).collect()
+    }
+
+    #[test]
+    fn report_counts_files_classes_and_clusters() {
+        let files = [("a.py", lines(A)), ("b.py", lines(B))];
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        assert_eq!(
+            report_of(&files, false),
+            &[
+                "safe and review {\"files_scanned\":3,\"files_with_blocks\":2,\"blocks\":7,\"blocks_by_kind\":{\"async-without-context-manager\":0,\"double-transaction\":1,\"leaked-session\":1,\"manual-lifecycle\":4,\"raw-factory-with\":1,\"session-per-iteration\":0,\"shared-session\":0},\"fixable_blocks\":7,\"block_lines\":39,\"session_lines\":33,\"lines_removed\":36,\"lines_added\":9,\"net_lines_removed\":27,\"clusters\":5,\"repeated_clusters\":1,\"blocks_in_repeated_clusters\":3}",
+                "file {\"path\":\"a.py\",\"class\":\"production\",\"blocks\":5,\"blocks_by_kind\":{\"leaked-session\":1,\"manual-lifecycle\":3,\"raw-factory-with\":1},\"block_lines\":29,\"session_lines\":24,\"lines_removed\":26,\"lines_added\":7,\"net_lines_removed\":19}",
+                "file {\"path\":\"b.py\",\"class\":\"production\",\"blocks\":2,\"blocks_by_kind\":{\"double-transaction\":1,\"manual-lifecycle\":1},\"block_lines\":10,\"session_lines\":9,\"lines_removed\":10,\"lines_added\":2,\"net_lines_removed\":8}",
+                "class {\"path\":\"a.py\",\"class\":\"Repo\",\"blocks\":2,\"session_lines\":16,\"block_lines\":18}",
+                "class {\"path\":\"a.py\",\"class\":\"(module level)\",\"blocks\":3,\"session_lines\":8,\"block_lines\":17}",
+                "class {\"path\":\"b.py\",\"class\":\"Other\",\"blocks\":1,\"session_lines\":8,\"block_lines\":9}",
+                "class {\"path\":\"b.py\",\"class\":\"(module level)\",\"blocks\":1,\"session_lines\":1,\"block_lines\":1}",
+                "cluster 1 3aed05eb ManualLifecycle size=3 files=2 session_lines=24 net=21 [manual-lifecycle: S = _(); try: …; commit | except _: rollback; raise | finally: close] {\"exceptions\": \"Exception\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"session\"}",
+                "  representative a.py:6:9 Repo.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {}",
+                "  \"session = SessionLocal()\\ntry:\\n    session.add(x)\\n    session.commit()\\nexcept Exception:\\n    session.rollback()\\n    raise\\nfinally:\\n    session.close()\"",
+                "  member a.py:6:9 Repo.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {}",
+                "  member a.py:17:9 Repo.put ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {\"exceptions\": \"ValueError\", \"session\": \"s\"}",
+                "  member b.py:6:9 Other.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {\"exceptions\": \"KeyError\", \"session\": \"db\"}",
+                "cluster 2 433d0dc8 ManualLifecycle size=1 files=1 session_lines=5 net=4 [manual-lifecycle: S = _(); try: …; commit | finally: close] {\"exceptions\": \"\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"inner\"}",
+                "  representative a.py:37:9 nested ManualLifecycle Safe fixable=true lines=6/5 -5 +1 {}",
+                "  \"inner = SessionLocal()\\ntry:\\n    inner.add(x)\\n    inner.commit()\\nfinally:\\n    inner.close()\"",
+                "  member a.py:37:9 nested ManualLifecycle Safe fixable=true lines=6/5 -5 +1 {}",
+                "cluster 3 823ac831 LeakedSession size=1 files=1 session_lines=2 net=1 [leaked-session: S = _(); …; commit] {\"factory\": \"SessionLocal()\", \"session\": \"s\"}",
+                "  representative a.py:29:5 leak LeakedSession Safe fixable=true lines=3/2 -3 +2 {}",
+                "  \"s = SessionLocal()\\ns.add(x)\\ns.commit()\"",
+                "  member a.py:29:5 leak LeakedSession Safe fixable=true lines=3/2 -3 +2 {}",
+                "cluster 4 05b683d0 RawFactoryWith size=1 files=1 session_lines=1 net=0 [raw-factory-with: with _() as S: …] {\"factory\": \"SessionLocal()\", \"session\": \"outer\"}",
+                "  representative a.py:35:5 nested RawFactoryWith Review fixable=true lines=8/1 -1 +1 {}",
+                "  \"with SessionLocal() as outer:\\n    outer.add(x)\\n    inner = SessionLocal()\\n    try:\\n        inner.add(x)\\n        inner.commit()\\n    finally:\\n        inner.close()\"",
+                "  member a.py:35:5 nested RawFactoryWith Review fixable=true lines=8/1 -1 +1 {}",
+                "cluster 5 780e15be DoubleTransaction size=1 files=1 session_lines=1 net=1 [double-transaction: S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"}",
+                "  representative b.py:20:9 twice DoubleTransaction Safe fixable=true lines=1/1 -1 +0 {}",
+                "  \"s.commit()\"",
+                "  member b.py:20:9 twice DoubleTransaction Safe fixable=true lines=1/1 -1 +0 {}",
+            ]
+        );
+        assert_eq!(
+            report_of(&files, true),
+            &[
+                "safe {\"files_scanned\":3,\"files_with_blocks\":2,\"blocks\":7,\"blocks_by_kind\":{\"async-without-context-manager\":0,\"double-transaction\":1,\"leaked-session\":1,\"manual-lifecycle\":4,\"raw-factory-with\":1,\"session-per-iteration\":0,\"shared-session\":0},\"fixable_blocks\":6,\"block_lines\":39,\"session_lines\":33,\"lines_removed\":35,\"lines_added\":8,\"net_lines_removed\":27,\"clusters\":5,\"repeated_clusters\":1,\"blocks_in_repeated_clusters\":3}",
+                "file {\"path\":\"a.py\",\"class\":\"production\",\"blocks\":5,\"blocks_by_kind\":{\"leaked-session\":1,\"manual-lifecycle\":3,\"raw-factory-with\":1},\"block_lines\":29,\"session_lines\":24,\"lines_removed\":25,\"lines_added\":6,\"net_lines_removed\":19}",
+                "file {\"path\":\"b.py\",\"class\":\"production\",\"blocks\":2,\"blocks_by_kind\":{\"double-transaction\":1,\"manual-lifecycle\":1},\"block_lines\":10,\"session_lines\":9,\"lines_removed\":10,\"lines_added\":2,\"net_lines_removed\":8}",
+                "class {\"path\":\"a.py\",\"class\":\"Repo\",\"blocks\":2,\"session_lines\":16,\"block_lines\":18}",
+                "class {\"path\":\"a.py\",\"class\":\"(module level)\",\"blocks\":3,\"session_lines\":8,\"block_lines\":17}",
+                "class {\"path\":\"b.py\",\"class\":\"Other\",\"blocks\":1,\"session_lines\":8,\"block_lines\":9}",
+                "class {\"path\":\"b.py\",\"class\":\"(module level)\",\"blocks\":1,\"session_lines\":1,\"block_lines\":1}",
+                "cluster 1 3aed05eb ManualLifecycle size=3 files=2 session_lines=24 net=21 [manual-lifecycle: S = _(); try: …; commit | except _: rollback; raise | finally: close] {\"exceptions\": \"Exception\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"session\"}",
+                "  representative a.py:6:9 Repo.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {}",
+                "  \"session = SessionLocal()\\ntry:\\n    session.add(x)\\n    session.commit()\\nexcept Exception:\\n    session.rollback()\\n    raise\\nfinally:\\n    session.close()\"",
+                "  member a.py:6:9 Repo.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {}",
+                "  member a.py:17:9 Repo.put ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {\"exceptions\": \"ValueError\", \"session\": \"s\"}",
+                "  member b.py:6:9 Other.get ManualLifecycle Safe fixable=true lines=9/8 -8 +1 {\"exceptions\": \"KeyError\", \"session\": \"db\"}",
+                "cluster 2 433d0dc8 ManualLifecycle size=1 files=1 session_lines=5 net=4 [manual-lifecycle: S = _(); try: …; commit | finally: close] {\"exceptions\": \"\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"inner\"}",
+                "  representative a.py:37:9 nested ManualLifecycle Safe fixable=true lines=6/5 -5 +1 {}",
+                "  \"inner = SessionLocal()\\ntry:\\n    inner.add(x)\\n    inner.commit()\\nfinally:\\n    inner.close()\"",
+                "  member a.py:37:9 nested ManualLifecycle Safe fixable=true lines=6/5 -5 +1 {}",
+                "cluster 3 823ac831 LeakedSession size=1 files=1 session_lines=2 net=1 [leaked-session: S = _(); …; commit] {\"factory\": \"SessionLocal()\", \"session\": \"s\"}",
+                "  representative a.py:29:5 leak LeakedSession Safe fixable=true lines=3/2 -3 +2 {}",
+                "  \"s = SessionLocal()\\ns.add(x)\\ns.commit()\"",
+                "  member a.py:29:5 leak LeakedSession Safe fixable=true lines=3/2 -3 +2 {}",
+                "cluster 4 05b683d0 RawFactoryWith size=1 files=1 session_lines=1 net=0 [raw-factory-with: with _() as S: …] {\"factory\": \"SessionLocal()\", \"session\": \"outer\"}",
+                "  representative a.py:35:5 nested RawFactoryWith Review fixable=false lines=8/1 -0 +0 {}",
+                "  \"with SessionLocal() as outer:\\n    outer.add(x)\\n    inner = SessionLocal()\\n    try:\\n        inner.add(x)\\n        inner.commit()\\n    finally:\\n        inner.close()\"",
+                "  member a.py:35:5 nested RawFactoryWith Review fixable=false lines=8/1 -0 +0 {}",
+                "cluster 5 780e15be DoubleTransaction size=1 files=1 session_lines=1 net=1 [double-transaction: S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"}",
+                "  representative b.py:20:9 twice DoubleTransaction Safe fixable=true lines=1/1 -1 +0 {}",
+                "  \"s.commit()\"",
+                "  member b.py:20:9 twice DoubleTransaction Safe fixable=true lines=1/1 -1 +0 {}",
+            ]
+        );
+    }
 }
