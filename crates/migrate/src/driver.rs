@@ -568,3 +568,373 @@ fn apply_one(
     ));
     written::finish(target, ledger, rel, ui)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::FindingRecord;
+
+    /// A plan of `rel` made from bytes with hash `sha`, patching with `diff` (none: empty).
+    fn planned(rel: &str, sha: &str, diff: &str) -> Planned {
+        Planned {
+            rel: rel.into(),
+            path: rel.into(),
+            original: vec![],
+            sha256: sha.into(),
+            new_bytes: vec![],
+            diff: diff.into(),
+            findings: vec![FindingRecord {
+                line: 3,
+                kind: "manual-lifecycle".into(),
+                class: "safe".into(),
+                rewritten: !diff.is_empty(),
+                reason: "why".into(),
+            }],
+        }
+    }
+
+    /// The ledger's record of `p` in `state`, its snapshot named after the file.
+    fn recorded(state: State, p: &Planned) -> Entry {
+        let mut e = new_entry(state, p);
+        e.snapshot = p.rel.replace('/', "__");
+        e
+    }
+
+    /// `reconcile`, then what it said, every ledger entry and the snapshot files.
+    fn reconciled(
+        target: &Target,
+        ledger: &mut Ledger,
+        plans: &[Planning],
+        opts: &RunOptions,
+    ) -> Vec<String> {
+        let mut said = vec![];
+        let mut ui = Ui {
+            out: &mut said,
+            bar: None,
+        };
+        reconcile(target, ledger, plans, opts, &mut ui).unwrap();
+        let mut out: Vec<String> = String::from_utf8(said)
+            .unwrap()
+            .lines()
+            .map(|l| format!("said {l}"))
+            .collect();
+        for (rel, e) in &ledger.files {
+            out.push(format!(
+                "{rel}: {} snapshot={:?} planned={} patch={} applied={} order={:?} reason={:?} output={:?}",
+                e.state.as_str(),
+                e.snapshot,
+                e.planned_sha256,
+                &e.patch_sha256[..e.patch_sha256.len().min(8)],
+                e.applied_sha256,
+                e.applied_order,
+                e.reason,
+                e.output
+            ));
+        }
+        let mut snapshots: Vec<String> = std::fs::read_dir(target.snapshot_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        snapshots.sort();
+        out.extend(snapshots.into_iter().map(|s| format!("snapshot {s}")));
+        let dir = format!("{}/", target.dir.display());
+        out.iter().map(|l| l.replace(&dir, "")).collect()
+    }
+
+    fn snapshot_file(path: std::path::PathBuf) {
+        std::fs::write(path, "old snapshot\n").unwrap();
+    }
+
+    const D: &str = "--- a\n+++ b\n@@ -1 +1 @@\n-a\n+b\n";
+    const D2: &str = "--- a\n+++ b\n@@ -1 +1 @@\n-a\n+c\n";
+
+    type SnapshotPath = fn(&Target, &str) -> std::path::PathBuf;
+
+    /// A tree with a ledger, and the plans `reconcile` meets it with.
+    struct Tree {
+        _dir: tempfile::TempDir,
+        target: Target,
+        ledger: Ledger,
+        plans: Vec<Planning>,
+    }
+
+    impl Tree {
+        /// `rel` recorded in `state` from `(sha, diff)`, with `snapshots` on disk.
+        fn recorded(
+            &mut self,
+            rel: &str,
+            state: State,
+            was: (&str, &str),
+            snapshots: &[SnapshotPath],
+        ) {
+            let mut e = recorded(state, &planned(rel, was.0, was.1));
+            if matches!(state, State::Applied | State::Written) {
+                e.applied_sha256 = "s1".into();
+                e.applied_order = Some(1);
+            }
+            if state == State::Failed {
+                e.reason = Some("check failed".into());
+                e.output = Some("tail".into());
+            }
+            for path in snapshots {
+                snapshot_file(path(&self.target, &e.snapshot));
+            }
+            self.ledger.files.insert(rel.into(), e);
+        }
+
+        /// `recorded`, and planned now as `(sha, diff)`.
+        fn replanned(
+            &mut self,
+            rel: &str,
+            state: State,
+            was: (&str, &str),
+            now: (&str, &str),
+            snapshots: &[SnapshotPath],
+        ) {
+            self.recorded(rel, state, was, snapshots);
+            self.plans
+                .push(Planning::Planned(planned(rel, now.0, now.1)));
+        }
+    }
+
+    /// A tree whose ledger has a file in every state, each planned again unchanged, changed
+    /// or with nothing to rewrite; files planned for the first time, unplannable, and no
+    /// longer planned.
+    fn fixture() -> Tree {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target::new(dir.path(), None).unwrap();
+        std::fs::create_dir_all(target.snapshot_dir()).unwrap();
+        std::fs::write(target.abs("left.py"), "x = 1\n").unwrap();
+        let mut t = Tree {
+            _dir: dir,
+            target,
+            ledger: Ledger::default(),
+            plans: vec![],
+        };
+        let pending: SnapshotPath = snapshot::pending_path;
+        let accepted: SnapshotPath = snapshot::accepted_path;
+        t.plans
+            .push(Planning::Planned(planned("new_empty.py", "s1", "")));
+        t.plans.push(Planning::Planned(planned("new.py", "s1", D)));
+        t.recorded(
+            "unplannable_applied.py",
+            State::Applied,
+            ("s0", D),
+            &[pending],
+        );
+        t.recorded(
+            "unplannable_pending.py",
+            State::PendingReview,
+            ("s0", D),
+            &[pending],
+        );
+        for rel in [
+            "unplannable_applied.py",
+            "unplannable_pending.py",
+            "unplannable_new.py",
+        ] {
+            t.plans.push(Planning::Unplannable {
+                rel: rel.into(),
+                reason: "bad bytes".into(),
+            });
+        }
+        use State::*;
+        t.replanned("applied_more.py", Applied, ("s1", D), ("s1", D2), &[]);
+        t.replanned("applied_changed.py", Applied, ("s1", D), ("s2", D), &[]);
+        t.replanned("applied_nothing.py", Applied, ("s1", D), ("s2", ""), &[]);
+        t.replanned("written_more.py", Written, ("s1", D), ("s1", D2), &[]);
+        t.replanned(
+            "pending_same.py",
+            PendingReview,
+            ("s1", D),
+            ("s1", D),
+            &[pending],
+        );
+        t.replanned(
+            "pending_no_snapshot.py",
+            PendingReview,
+            ("s1", D),
+            ("s1", D),
+            &[],
+        );
+        t.replanned(
+            "pending_changed.py",
+            PendingReview,
+            ("s1", D),
+            ("s2", D),
+            &[pending],
+        );
+        t.replanned(
+            "pending_empty.py",
+            Planned,
+            ("s1", D),
+            ("s2", ""),
+            &[pending],
+        );
+        t.replanned(
+            "accepted_same.py",
+            Accepted,
+            ("s1", D),
+            ("s1", D),
+            &[accepted],
+        );
+        t.replanned(
+            "accepted_changed.py",
+            Accepted,
+            ("s1", D),
+            ("s2", D),
+            &[accepted],
+        );
+        let both = [pending, accepted];
+        t.replanned("accepted_empty.py", Accepted, ("s1", D), ("s2", ""), &both);
+        t.replanned("failed_same.py", Failed, ("s1", D), ("s1", D), &[accepted]);
+        t.replanned(
+            "failed_patch_changed.py",
+            Failed,
+            ("s1", D),
+            ("s1", D2),
+            &[accepted],
+        );
+        t.replanned(
+            "failed_empty.py",
+            Failed,
+            ("s1", D),
+            ("s2", ""),
+            &[accepted],
+        );
+        t.replanned("skipped_same.py", Skipped, ("s1", ""), ("s1", ""), &[]);
+        t.replanned("skipped_empty.py", Skipped, ("s1", D), ("s2", ""), &[]);
+        t.replanned("skipped_changed.py", Skipped, ("s1", ""), ("s2", D), &[]);
+        // No longer planned.
+        t.recorded("gone.py", PendingReview, ("s1", D), &[pending]);
+        t.recorded("left.py", Accepted, ("s1", D), &[pending]);
+        t.recorded("unmentioned_applied.py", Applied, ("s1", D), &[pending]);
+        t
+    }
+
+    #[test]
+    fn reconcile_meets_every_state_with_every_kind_of_plan() {
+        let mut t = fixture();
+        assert_eq!(
+            reconciled(&t.target, &mut t.ledger, &t.plans, &RunOptions::default()),
+            &[
+                "said new.py: 1 rewrite planned: pending review (.codemod/snapshots/new.py.snap.new)",
+                "said skipped unplannable_applied.py: cannot be planned: bad bytes",
+                "said skipped unplannable_pending.py: cannot be planned: bad bytes",
+                "said skipped unplannable_new.py: cannot be planned: bad bytes",
+                "said applied_more.py: applied before, now plans another patch: pending review",
+                "said applied_changed.py: applied before, now plans another patch: pending review",
+                "said written_more.py: applied before, now plans another patch: pending review",
+                "said accepted_changed.py: accepted patch no longer holds (the file changed since it was planned): pending review again",
+                "accepted_changed.py: pending review snapshot=\"accepted_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"the accepted patch no longer holds (the file changed since it was planned): review the new one\") output=None",
+                "accepted_empty.py: skipped snapshot=\"accepted_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "accepted_same.py: accepted snapshot=\"accepted_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=None output=None",
+                "applied_changed.py: pending review snapshot=\"applied_changed.py\" planned=s2 patch=f222cdfc applied=s1 order=Some(1) reason=Some(\"follow-up patch for an applied file: the file changed since it was applied; review it\") output=None",
+                "applied_more.py: pending review snapshot=\"applied_more.py\" planned=s1 patch=d4129044 applied=s1 order=Some(1) reason=Some(\"follow-up patch for an applied file: the tool now plans more for it (new codemod version or options); review it\") output=None",
+                "applied_nothing.py: applied snapshot=\"applied_nothing.py\" planned=s1 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "failed_empty.py: skipped snapshot=\"failed_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "failed_patch_changed.py: pending review snapshot=\"failed_patch_changed.py\" planned=s1 patch=d4129044 applied= order=None reason=Some(\"re-planned after a failed check: the tool's patch for it changed (new codemod version or options)\") output=None",
+                "failed_same.py: failed snapshot=\"failed_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"check failed\") output=Some(\"tail\")",
+                "gone.py: skipped snapshot=\"gone.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"file removed\") output=None",
+                "left.py: skipped snapshot=\"left.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"nothing left to rewrite\") output=None",
+                "new.py: pending review snapshot=\"new.py\" planned=s1 patch=f222cdfc applied= order=None reason=None output=None",
+                "new_empty.py: skipped snapshot=\"\" planned=s1 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "pending_changed.py: pending review snapshot=\"pending_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"re-planned: the file changed since it was planned\") output=None",
+                "pending_empty.py: skipped snapshot=\"pending_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "pending_no_snapshot.py: pending review snapshot=\"pending_no_snapshot.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"re-planned: the tool's patch for it changed (new codemod version or options)\") output=None",
+                "pending_same.py: pending review snapshot=\"pending_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=None output=None",
+                "skipped_changed.py: pending review snapshot=\"skipped_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"re-planned: the file changed since it was planned\") output=None",
+                "skipped_empty.py: skipped snapshot=\"skipped_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "skipped_same.py: skipped snapshot=\"skipped_same.py\" planned=s1 patch= applied= order=None reason=None output=None",
+                "unmentioned_applied.py: applied snapshot=\"unmentioned_applied.py\" planned=s1 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "unplannable_applied.py: applied snapshot=\"unplannable_applied.py\" planned=s0 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "unplannable_new.py: skipped snapshot=\"\" planned= patch= applied= order=None reason=Some(\"cannot be planned: bad bytes\") output=None",
+                "unplannable_pending.py: skipped snapshot=\"unplannable_pending.py\" planned=s0 patch=f222cdfc applied= order=None reason=Some(\"cannot be planned: bad bytes\") output=None",
+                "written_more.py: pending review snapshot=\"written_more.py\" planned=s1 patch=d4129044 applied=s1 order=Some(1) reason=Some(\"follow-up patch for an applied file: the tool now plans more for it (new codemod version or options); review it\") output=None",
+                "snapshot accepted_changed.py.snap",
+                "snapshot accepted_changed.py.snap.new",
+                "snapshot accepted_empty.py.snap",
+                "snapshot accepted_same.py.snap",
+                "snapshot applied_changed.py.snap.new",
+                "snapshot applied_more.py.snap.new",
+                "snapshot failed_empty.py.snap",
+                "snapshot failed_patch_changed.py.snap",
+                "snapshot failed_patch_changed.py.snap.new",
+                "snapshot failed_same.py.snap",
+                "snapshot new.py.snap.new",
+                "snapshot pending_changed.py.snap.new",
+                "snapshot pending_no_snapshot.py.snap.new",
+                "snapshot pending_same.py.snap.new",
+                "snapshot skipped_changed.py.snap.new",
+                "snapshot unmentioned_applied.py.snap.new",
+                "snapshot unplannable_applied.py.snap.new",
+                "snapshot written_more.py.snap.new",
+            ]
+        );
+    }
+
+    /// `--yes` accepts every pending patch (and says nothing of new ones);
+    /// `--retry-failed` accepts a failed file whose plan did not change.
+    #[test]
+    fn reconcile_with_yes_and_retry_failed() {
+        let mut t = fixture();
+        let opts = RunOptions {
+            yes: true,
+            retry_failed: true,
+            ..RunOptions::default()
+        };
+        assert_eq!(
+            reconciled(&t.target, &mut t.ledger, &t.plans, &opts),
+            &[
+                "said skipped unplannable_applied.py: cannot be planned: bad bytes",
+                "said skipped unplannable_pending.py: cannot be planned: bad bytes",
+                "said skipped unplannable_new.py: cannot be planned: bad bytes",
+                "said applied_more.py: applied before, now plans another patch: pending review",
+                "said applied_changed.py: applied before, now plans another patch: pending review",
+                "said written_more.py: applied before, now plans another patch: pending review",
+                "said accepted_changed.py: accepted patch no longer holds (the file changed since it was planned): pending review again",
+                "accepted_changed.py: accepted snapshot=\"accepted_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "accepted_empty.py: skipped snapshot=\"accepted_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "accepted_same.py: accepted snapshot=\"accepted_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=None output=None",
+                "applied_changed.py: accepted snapshot=\"applied_changed.py\" planned=s2 patch=f222cdfc applied=s1 order=Some(1) reason=Some(\"accepted with --yes\") output=None",
+                "applied_more.py: accepted snapshot=\"applied_more.py\" planned=s1 patch=d4129044 applied=s1 order=Some(1) reason=Some(\"accepted with --yes\") output=None",
+                "applied_nothing.py: applied snapshot=\"applied_nothing.py\" planned=s1 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "failed_empty.py: skipped snapshot=\"failed_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "failed_patch_changed.py: accepted snapshot=\"failed_patch_changed.py\" planned=s1 patch=d4129044 applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "failed_same.py: accepted snapshot=\"failed_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=None output=None",
+                "gone.py: skipped snapshot=\"gone.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"file removed\") output=None",
+                "left.py: skipped snapshot=\"left.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"nothing left to rewrite\") output=None",
+                "new.py: accepted snapshot=\"new.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "new_empty.py: skipped snapshot=\"\" planned=s1 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "pending_changed.py: accepted snapshot=\"pending_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "pending_empty.py: skipped snapshot=\"pending_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "pending_no_snapshot.py: accepted snapshot=\"pending_no_snapshot.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "pending_same.py: accepted snapshot=\"pending_same.py\" planned=s1 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "skipped_changed.py: accepted snapshot=\"skipped_changed.py\" planned=s2 patch=f222cdfc applied= order=None reason=Some(\"accepted with --yes\") output=None",
+                "skipped_empty.py: skipped snapshot=\"skipped_empty.py\" planned=s2 patch= applied= order=None reason=Some(\"no automatic rewrite: 1 finding for a person (see `codemod plan`)\") output=None",
+                "skipped_same.py: skipped snapshot=\"skipped_same.py\" planned=s1 patch= applied= order=None reason=None output=None",
+                "unmentioned_applied.py: applied snapshot=\"unmentioned_applied.py\" planned=s1 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "unplannable_applied.py: applied snapshot=\"unplannable_applied.py\" planned=s0 patch=f222cdfc applied=s1 order=Some(1) reason=None output=None",
+                "unplannable_new.py: skipped snapshot=\"\" planned= patch= applied= order=None reason=Some(\"cannot be planned: bad bytes\") output=None",
+                "unplannable_pending.py: skipped snapshot=\"unplannable_pending.py\" planned=s0 patch=f222cdfc applied= order=None reason=Some(\"cannot be planned: bad bytes\") output=None",
+                "written_more.py: accepted snapshot=\"written_more.py\" planned=s1 patch=d4129044 applied=s1 order=Some(1) reason=Some(\"accepted with --yes\") output=None",
+                "snapshot accepted_changed.py.snap",
+                "snapshot accepted_empty.py.snap",
+                "snapshot accepted_same.py.snap",
+                "snapshot applied_changed.py.snap",
+                "snapshot applied_more.py.snap",
+                "snapshot failed_empty.py.snap",
+                "snapshot failed_patch_changed.py.snap",
+                "snapshot failed_same.py.snap",
+                "snapshot new.py.snap",
+                "snapshot pending_changed.py.snap",
+                "snapshot pending_no_snapshot.py.snap",
+                "snapshot pending_same.py.snap",
+                "snapshot skipped_changed.py.snap",
+                "snapshot unmentioned_applied.py.snap.new",
+                "snapshot unplannable_applied.py.snap.new",
+                "snapshot written_more.py.snap",
+            ]
+        );
+    }
+}
