@@ -738,6 +738,18 @@ mod tests {
                 reason: "bad bytes".into(),
             });
         }
+        replanned_in_every_state(&mut t, pending, accepted);
+        use State::*;
+        // No longer planned.
+        t.recorded("gone.py", PendingReview, ("s1", D), &[pending]);
+        t.recorded("left.py", Accepted, ("s1", D), &[pending]);
+        t.recorded("unmentioned_applied.py", Applied, ("s1", D), &[pending]);
+        t
+    }
+
+    /// Files in every state, each planned again unchanged, changed or with nothing to
+    /// rewrite.
+    fn replanned_in_every_state(t: &mut Tree, pending: SnapshotPath, accepted: SnapshotPath) {
         use State::*;
         t.replanned("applied_more.py", Applied, ("s1", D), ("s1", D2), &[]);
         t.replanned("applied_changed.py", Applied, ("s1", D), ("s2", D), &[]);
@@ -805,11 +817,6 @@ mod tests {
         t.replanned("skipped_same.py", Skipped, ("s1", ""), ("s1", ""), &[]);
         t.replanned("skipped_empty.py", Skipped, ("s1", D), ("s2", ""), &[]);
         t.replanned("skipped_changed.py", Skipped, ("s1", ""), ("s2", D), &[]);
-        // No longer planned.
-        t.recorded("gone.py", PendingReview, ("s1", D), &[pending]);
-        t.recorded("left.py", Accepted, ("s1", D), &[pending]);
-        t.recorded("unmentioned_applied.py", Applied, ("s1", D), &[pending]);
-        t
     }
 
     #[test]
