@@ -1171,8 +1171,9 @@ fn with_try(
     Ok(removed)
 }
 
-/// The statements of the `try:` body from the session's creation on: the session's work.
-/// Refuses a `try:` the edits cannot take apart, and a body that ends the session itself.
+/// The statements of the `try:` body that do the session's work (after its creation when
+/// it is made inside the `try:`). Refuses a `try:` the edits cannot take apart, and a body
+/// that rolls back, closes or begins on its own.
 fn session_work<'a>(ctx: &Ctx, shape: &TryShape<'a>, name: &str) -> Check<&'a [Stmt]> {
     let t = shape.t;
     if t.is_star {
@@ -1404,8 +1405,8 @@ fn check_try_lines(
     Ok(())
 }
 
-/// Reviews for what the guard does differently from the `try:`'s clauses (the commits'
-/// reviews are `commits`').
+/// Reviews for what the guard does differently from the `try:`'s clauses (`commits`
+/// reviews the commits).
 fn try_reviews(
     ctx: &Ctx,
     job: &Takeover,
