@@ -341,186 +341,261 @@ fn reconcile(
     opts: &RunOptions,
     ui: &mut Ui,
 ) -> Result<(), Error> {
+    let mut r = Reconciliation {
+        target,
+        ledger,
+        opts,
+        ui,
+    };
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for planning in plans {
         seen.insert(planning.rel().to_string());
-        let p = match planning {
-            Planning::Unplannable { rel, reason } => {
-                let reason = format!("cannot be planned: {reason}");
-                ui.line(&format!("skipped {rel}: {reason}"));
-                match ledger.files.get_mut(rel) {
-                    Some(e) if e.state == State::Applied => {}
-                    Some(e) => {
-                        snapshot::remove(&snapshot::pending_path(target, &e.snapshot))?;
-                        e.state = State::Skipped;
-                        e.reason = Some(reason);
-                    }
-                    None => {
-                        ledger.files.insert(
-                            rel.clone(),
-                            Entry {
-                                state: State::Skipped,
-                                planned_sha256: String::new(),
-                                patch_sha256: String::new(),
-                                applied_sha256: String::new(),
-                                snapshot: String::new(),
-                                reason: Some(reason),
-                                output: None,
-                                applied_order: None,
-                                commit: None,
-                                check: None,
-                                commit_wanted: false,
-                                tool: tool_version(),
-                                findings: vec![],
-                            },
-                        );
-                    }
-                }
-                continue;
-            }
-            Planning::Planned(p) => p,
-        };
-        let rel = &p.rel;
-        let psha = patch_sha(&p.diff);
-        let Some(old) = ledger.files.get(rel).cloned() else {
-            if p.diff.is_empty() {
-                let mut e = new_entry(State::Skipped, p);
-                e.reason = Some(nothing_to_rewrite(p));
-                ledger.files.insert(rel.clone(), e);
-            } else {
-                make_pending(target, ledger, p, None)?;
-                if !opts.yes {
-                    ui.line(&format!(
-                        "{rel}: {} rewrite{} planned: pending review ({})",
-                        p.findings.iter().filter(|f| f.rewritten).count(),
-                        plural(p.findings.iter().filter(|f| f.rewritten).count()),
-                        snapshot::pending_path(target, &snapshot_name(ledger, rel)).display()
-                    ));
-                }
-            }
-            continue;
-        };
+        match planning {
+            Planning::Unplannable { rel, reason } => r.unplannable(rel, reason)?,
+            Planning::Planned(p) => match r.ledger.files.get(&p.rel).cloned() {
+                None => r.first_plan(p)?,
+                Some(old) => r.replan(p, &old)?,
+            },
+        }
+    }
+    r.skip_unplanned(&seen)?;
+    if opts.yes {
+        r.accept_pending()?;
+    }
+    Ok(())
+}
+
+/// What `reconcile` works on and with.
+struct Reconciliation<'a> {
+    target: &'a Target,
+    ledger: &'a mut Ledger,
+    opts: &'a RunOptions,
+    ui: &'a mut dyn Lines,
+}
+
+/// How a file's new plan compares with the one the ledger recorded.
+struct Change {
+    /// The same bytes planned, and the same patch.
+    same: bool,
+    /// What changed, for the notes.
+    why: &'static str,
+}
+
+impl Change {
+    fn between(old: &Entry, p: &Planned) -> Change {
         let file_changed = old.planned_sha256 != p.sha256;
-        let same = !file_changed && old.patch_sha256 == psha;
-        let why = if file_changed {
-            "the file changed since it was planned"
-        } else {
-            "the tool's patch for it changed (new codemod version or options)"
-        };
-        let has = |path: std::path::PathBuf| !old.snapshot.is_empty() && path.is_file();
+        Change {
+            same: !file_changed && old.patch_sha256 == patch_sha(&p.diff),
+            why: if file_changed {
+                "the file changed since it was planned"
+            } else {
+                "the tool's patch for it changed (new codemod version or options)"
+            },
+        }
+    }
+}
+
+/// `old`'s snapshot at `path` (pending or accepted) is there.
+fn on_disk(old: &Entry, path: std::path::PathBuf) -> bool {
+    !old.snapshot.is_empty() && path.is_file()
+}
+
+/// The entry of a file never planned: skipped, and why.
+fn skipped_entry(reason: String) -> Entry {
+    Entry {
+        state: State::Skipped,
+        planned_sha256: String::new(),
+        patch_sha256: String::new(),
+        applied_sha256: String::new(),
+        snapshot: String::new(),
+        reason: Some(reason),
+        output: None,
+        applied_order: None,
+        commit: None,
+        check: None,
+        commit_wanted: false,
+        tool: tool_version(),
+        findings: vec![],
+    }
+}
+
+impl Reconciliation<'_> {
+    /// A file that cannot be planned is skipped (its pending patch dropped), unless it was
+    /// applied already.
+    fn unplannable(&mut self, rel: &str, reason: &str) -> Result<(), Error> {
+        let reason = format!("cannot be planned: {reason}");
+        self.ui.line(&format!("skipped {rel}: {reason}"));
+        match self.ledger.files.get_mut(rel) {
+            Some(e) if e.state == State::Applied => {}
+            Some(e) => {
+                snapshot::remove(&snapshot::pending_path(self.target, &e.snapshot))?;
+                e.state = State::Skipped;
+                e.reason = Some(reason);
+            }
+            None => {
+                self.ledger
+                    .files
+                    .insert(rel.to_string(), skipped_entry(reason));
+            }
+        }
+        Ok(())
+    }
+
+    /// A file the ledger does not know yet: its patch waits for review, or it is skipped
+    /// with nothing to rewrite.
+    fn first_plan(&mut self, p: &Planned) -> Result<(), Error> {
+        let rel = &p.rel;
+        if p.diff.is_empty() {
+            let mut e = new_entry(State::Skipped, p);
+            e.reason = Some(nothing_to_rewrite(p));
+            self.ledger.files.insert(rel.clone(), e);
+            return Ok(());
+        }
+        make_pending(self.target, self.ledger, p, None)?;
+        if !self.opts.yes {
+            let n = p.findings.iter().filter(|f| f.rewritten).count();
+            self.ui.line(&format!(
+                "{rel}: {n} rewrite{} planned: pending review ({})",
+                plural(n),
+                snapshot::pending_path(self.target, &snapshot_name(self.ledger, rel)).display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// A file planned before: what becomes of it depends on its state and what changed.
+    fn replan(&mut self, p: &Planned, old: &Entry) -> Result<(), Error> {
+        let change = Change::between(old, p);
         match old.state {
             // `written` ones were finished before planning.
-            State::Written | State::Applied => {
-                if !p.diff.is_empty() {
-                    let why = if old.applied_sha256 == p.sha256 {
-                        "the tool now plans more for it (new codemod version or options)"
-                    } else {
-                        "the file changed since it was applied"
-                    };
-                    make_pending(
-                        target,
-                        ledger,
-                        p,
-                        Some(format!(
-                            "follow-up patch for an applied file: {why}; review it"
-                        )),
-                    )?;
-                    ui.line(&format!(
-                        "{rel}: applied before, now plans another patch: pending review"
-                    ));
-                }
-            }
-            State::Planned | State::PendingReview => {
-                if same && has(snapshot::pending_path(target, &old.snapshot)) {
-                    continue;
-                }
-                if p.diff.is_empty() {
-                    skip_nothing_left(target, ledger, p)?;
-                } else {
-                    make_pending(target, ledger, p, Some(format!("re-planned: {why}")))?;
-                }
-            }
-            State::Accepted => {
-                if same && has(snapshot::accepted_path(target, &old.snapshot)) {
-                    continue;
-                }
-                if p.diff.is_empty() {
-                    skip_nothing_left(target, ledger, p)?;
-                } else {
-                    make_pending(
-                        target,
-                        ledger,
-                        p,
-                        Some(format!(
-                            "the accepted patch no longer holds ({why}): review the new one"
-                        )),
-                    )?;
-                    ui.line(&format!(
-                        "{rel}: accepted patch no longer holds ({why}): pending review again"
-                    ));
-                }
-            }
-            State::Failed => {
-                if same {
-                    if opts.retry_failed {
-                        let e = ledger.files.get_mut(rel).expect("present");
-                        e.state = State::Accepted;
-                        e.reason = None;
-                        e.output = None;
-                    }
-                    continue;
-                }
-                if p.diff.is_empty() {
-                    skip_nothing_left(target, ledger, p)?;
-                } else {
-                    make_pending(
-                        target,
-                        ledger,
-                        p,
-                        Some(format!("re-planned after a failed check: {why}")),
-                    )?;
-                }
-            }
-            State::Skipped => {
-                if same {
-                    continue;
-                }
-                if p.diff.is_empty() {
-                    let mut e = new_entry(State::Skipped, p);
-                    e.snapshot = old.snapshot.clone();
-                    e.reason = Some(nothing_to_rewrite(p));
-                    ledger.files.insert(rel.clone(), e);
-                } else {
-                    make_pending(target, ledger, p, Some(format!("re-planned: {why}")))?;
-                }
-            }
+            State::Written | State::Applied => self.follow_up(p, old),
+            State::Planned | State::PendingReview => self.replan_pending(p, old, &change),
+            State::Accepted => self.replan_accepted(p, old, &change),
+            State::Failed => self.replan_failed(p, &change),
+            State::Skipped => self.replan_skipped(p, old, &change),
         }
     }
-    // Files the plan no longer mentions: nothing left to rewrite, or gone.
-    for (rel, e) in ledger.files.iter_mut() {
-        if seen.contains(rel) || matches!(e.state, State::Applied | State::Skipped) {
-            continue;
+
+    /// An applied file the tool patches again: the follow-up patch waits for review.
+    fn follow_up(&mut self, p: &Planned, old: &Entry) -> Result<(), Error> {
+        if p.diff.is_empty() {
+            return Ok(());
         }
-        if !e.snapshot.is_empty() {
-            snapshot::remove(&snapshot::pending_path(target, &e.snapshot))?;
-        }
-        e.state = State::Skipped;
-        e.reason = Some(if target.abs(rel).exists() {
-            "nothing left to rewrite".to_string()
+        let why = if old.applied_sha256 == p.sha256 {
+            "the tool now plans more for it (new codemod version or options)"
         } else {
-            "file removed".to_string()
-        });
+            "the file changed since it was applied"
+        };
+        let note = format!("follow-up patch for an applied file: {why}; review it");
+        make_pending(self.target, self.ledger, p, Some(note))?;
+        self.ui.line(&format!(
+            "{}: applied before, now plans another patch: pending review",
+            p.rel
+        ));
+        Ok(())
     }
-    if opts.yes {
-        for e in ledger.files.values_mut() {
+
+    /// Not reviewed yet: the waiting snapshot stays while it still holds.
+    fn replan_pending(&mut self, p: &Planned, old: &Entry, change: &Change) -> Result<(), Error> {
+        let pending = snapshot::pending_path(self.target, &old.snapshot);
+        if change.same && on_disk(old, pending) {
+            return Ok(());
+        }
+        self.repatch(p, format!("re-planned: {}", change.why))
+    }
+
+    /// Accepted: the accepted patch stays while it still holds; a new one is reviewed.
+    fn replan_accepted(&mut self, p: &Planned, old: &Entry, change: &Change) -> Result<(), Error> {
+        let accepted = snapshot::accepted_path(self.target, &old.snapshot);
+        if change.same && on_disk(old, accepted) {
+            return Ok(());
+        }
+        if p.diff.is_empty() {
+            return skip_nothing_left(self.target, self.ledger, p);
+        }
+        let why = change.why;
+        let note = format!("the accepted patch no longer holds ({why}): review the new one");
+        make_pending(self.target, self.ledger, p, Some(note))?;
+        self.ui.line(&format!(
+            "{}: accepted patch no longer holds ({why}): pending review again",
+            p.rel
+        ));
+        Ok(())
+    }
+
+    /// Failed with the same plan: tried again only with `--retry-failed`.
+    fn replan_failed(&mut self, p: &Planned, change: &Change) -> Result<(), Error> {
+        if change.same {
+            if self.opts.retry_failed {
+                let e = self.ledger.files.get_mut(&p.rel).expect("present");
+                e.state = State::Accepted;
+                e.reason = None;
+                e.output = None;
+            }
+            return Ok(());
+        }
+        self.repatch(
+            p,
+            format!("re-planned after a failed check: {}", change.why),
+        )
+    }
+
+    /// Skipped: planned again once something changed (its snapshot name kept).
+    fn replan_skipped(&mut self, p: &Planned, old: &Entry, change: &Change) -> Result<(), Error> {
+        if change.same {
+            return Ok(());
+        }
+        if p.diff.is_empty() {
+            let mut e = new_entry(State::Skipped, p);
+            e.snapshot = old.snapshot.clone();
+            e.reason = Some(nothing_to_rewrite(p));
+            self.ledger.files.insert(p.rel.clone(), e);
+            return Ok(());
+        }
+        let note = format!("re-planned: {}", change.why);
+        make_pending(self.target, self.ledger, p, Some(note))
+    }
+
+    /// A new patch waits for review, with `note`; with nothing left to rewrite the file
+    /// is skipped.
+    fn repatch(&mut self, p: &Planned, note: String) -> Result<(), Error> {
+        if p.diff.is_empty() {
+            skip_nothing_left(self.target, self.ledger, p)
+        } else {
+            make_pending(self.target, self.ledger, p, Some(note))
+        }
+    }
+
+    /// Files the plan no longer mentions: nothing left to rewrite, or gone.
+    fn skip_unplanned(&mut self, seen: &BTreeSet<String>) -> Result<(), Error> {
+        for (rel, e) in self.ledger.files.iter_mut() {
+            if seen.contains(rel) || matches!(e.state, State::Applied | State::Skipped) {
+                continue;
+            }
+            if !e.snapshot.is_empty() {
+                snapshot::remove(&snapshot::pending_path(self.target, &e.snapshot))?;
+            }
+            e.state = State::Skipped;
+            e.reason = Some(if self.target.abs(rel).exists() {
+                "nothing left to rewrite".to_string()
+            } else {
+                "file removed".to_string()
+            });
+        }
+        Ok(())
+    }
+
+    /// `--yes`: every pending patch is accepted.
+    fn accept_pending(&mut self) -> Result<(), Error> {
+        for e in self.ledger.files.values_mut() {
             if e.state == State::PendingReview {
-                snapshot::accept(target, &e.snapshot)?;
+                snapshot::accept(self.target, &e.snapshot)?;
                 e.state = State::Accepted;
                 e.reason = Some("accepted with --yes".to_string());
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn nothing_to_rewrite(p: &Planned) -> String {
