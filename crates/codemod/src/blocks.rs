@@ -645,6 +645,7 @@ fn creation_parts<'a>(
     }
 }
 
+/// Everything known about one finding's block, read from the path to its statement.
 fn info(
     file: &SourceFile,
     tokens: &ast::token::Tokens,
@@ -652,10 +653,45 @@ fn info(
     path: &[Frame],
     f: &PlannedFinding,
 ) -> BlockInfo {
-    let frame = path.last().expect("a path has a frame");
-    let stmt = frame.stmt();
+    let stmt = path.last().expect("a path has a frame").stmt();
+    let (scope, class) = enclosing_scope(path);
+    let creation = session_creation(f.kind, stmt);
+    let session = session_name(f.kind, stmt, creation);
+    let parts = block_parts(
+        file,
+        path,
+        f,
+        creation,
+        session.as_deref().unwrap_or_default(),
+    );
 
-    // Enclosing class / function names (the statement itself excluded).
+    let start = parts.span.first().map_or(stmt.start(), |s| s.start());
+    let end = parts.span.last().map_or(stmt.end(), |s| s.end());
+    let start_line = file.line_of(start);
+    let end_line = file.line_of(end);
+    let lines: Vec<&str> = file.text.lines().collect();
+    let session_lines = count_session_lines(file, &lines, start_line..=end_line, &parts.work);
+    let text = dedent(lines.get(start_line - 1..end_line).unwrap_or_default());
+
+    let (header, header_lines) = header(file, tokens, stmt.range(), session.as_deref());
+    BlockInfo {
+        scope,
+        class,
+        session,
+        start_line,
+        end_line,
+        session_lines,
+        shape: parts.shape,
+        details: parts.details,
+        header,
+        text,
+        suppressed: suppressed_codes(suppressions, header_lines),
+    }
+}
+
+/// The enclosing classes and functions joined (`Class.method`, or `<module>`; the
+/// statement itself excluded), and the innermost class.
+fn enclosing_scope(path: &[Frame]) -> (String, Option<String>) {
     let mut names: Vec<String> = vec![];
     let mut class = None;
     for fr in &path[..path.len() - 1] {
@@ -673,18 +709,28 @@ fn info(
     } else {
         names.join(".")
     };
+    (scope, class)
+}
 
-    let creation = assignment(stmt).filter(|(_, v)| {
+/// The target and value of the statement when it creates the session the finding is about
+/// (`x = F()`, `x = await F()`), for the kinds whose finding sits on the creation.
+fn session_creation(kind: Kind, stmt: &Stmt) -> Option<(&Expr, &Expr)> {
+    assignment(stmt).filter(|(_, v)| {
         matches!(
-            f.kind,
+            kind,
             Kind::ManualLifecycle
                 | Kind::LeakedSession
                 | Kind::AsyncWithoutContextManager
                 | Kind::SessionPerIteration
                 | Kind::SharedSession
         ) && matches!(unawait(v), Expr::Call(_))
-    });
-    let session = match (f.kind, stmt, creation) {
+    })
+}
+
+/// The session's name: the creation's target, the raw `with`'s `as` target, or the
+/// double transaction's receiver.
+fn session_name(kind: Kind, stmt: &Stmt, creation: Option<(&Expr, &Expr)>) -> Option<String> {
+    match (kind, stmt, creation) {
         (_, _, Some((target, _))) => target_name(target),
         (Kind::RawFactoryWith, Stmt::With(w), _) => w
             .items
@@ -692,10 +738,20 @@ fn info(
             .find_map(|i| i.optional_vars.as_deref().and_then(target_name)),
         (Kind::DoubleTransaction, s, _) => transaction_receiver(s),
         _ => None,
-    };
-    let s_name = session.clone().unwrap_or_default();
+    }
+}
 
-    let parts = match (f.kind, stmt, creation) {
+/// What the block is made of, read the way its kind says; the statement alone when
+/// nothing more is known.
+fn block_parts<'a>(
+    file: &SourceFile,
+    path: &[Frame<'a>],
+    f: &PlannedFinding,
+    creation: Option<(&'a Expr, &'a Expr)>,
+    session: &str,
+) -> Parts<'a> {
+    let stmt = path.last().expect("a path has a frame").stmt();
+    match (f.kind, stmt, creation) {
         (
             Kind::ManualLifecycle
             | Kind::LeakedSession
@@ -703,120 +759,165 @@ fn info(
             | Kind::SessionPerIteration,
             _,
             Some((Expr::Name(_), value)),
-        ) => creation_parts(file, path, f.kind, &s_name, value),
-        (Kind::RawFactoryWith, Stmt::With(w), _) => {
-            let item = w
-                .items
-                .iter()
-                .find(|i| i.optional_vars.is_some())
-                .or(w.items.first());
-            let fshape = item.map_or("_".to_string(), |i| factory_shape(&i.context_expr));
-            let mut details = BTreeMap::new();
-            details.insert("session", s_name.clone());
-            if let Some(i) = item {
-                details.insert("factory", collapse_ws(source(file, i.context_expr.range())));
-            }
-            let work: Vec<&Stmt> = w
-                .body
-                .iter()
-                .filter(|s| lifecycle_op(s, &s_name).is_none())
-                .collect();
-            Parts {
-                span: vec![stmt],
-                work,
-                shape: format!(
-                    "{}: {}with {fshape} as S: {}",
-                    f.kind,
-                    if w.is_async { "async " } else { "" },
-                    seq(&w.body, &s_name, None, keep_lifecycle)
-                ),
-                details,
-            }
-        }
-        (Kind::DoubleTransaction, _, _) => {
-            // Where the commit / rollback sits relative to the guard's `with`.
-            let guard = path
-                .iter()
-                .rposition(|fr| matches!(fr.stmt(), Stmt::With(_)));
-            let mut details = BTreeMap::new();
-            details.insert("session", s_name.clone());
-            let mut place = "in the guard's block";
-            if let Some(g) = guard {
-                if let Stmt::With(w) = path[g].stmt() {
-                    if let Some(i) = w.items.first() {
-                        details.insert("guard", collapse_ws(source(file, i.context_expr.range())));
-                    }
-                    let inner = &path[g + 1..];
-                    if inner.iter().any(|fr| fr.clause == Clause::Handler) {
-                        place = "in an except handler";
-                    } else if inner.iter().any(|fr| fr.clause == Clause::LoopBody) {
-                        place = "in a loop";
-                    } else if inner.len() == 1 && frame.index + 1 == frame.suite.len() {
-                        place = "at the end of the block";
-                    } else {
-                        place = "mid-block";
-                    }
-                }
-            }
-            let op = if source(file, f.range).contains("rollback") {
-                "rollback"
-            } else {
-                "commit"
-            };
-            let awaited = if matches!(stmt, Stmt::Expr(e) if matches!(&*e.value, Expr::Await(_))) {
-                "await "
-            } else {
-                ""
-            };
-            Parts {
-                span: vec![stmt],
-                work: vec![],
-                shape: format!("{}: {awaited}S.{op}() {place}", f.kind),
-                details,
-            }
-        }
-        (_, _, Some((target, value))) => {
-            let mut details = BTreeMap::new();
-            details.insert("session", s_name.clone());
-            details.insert("factory", collapse_ws(source(file, value.range())));
-            let on = match target {
-                Expr::Name(_) => "S",
-                _ => "_.S",
-            };
-            Parts {
-                span: vec![stmt],
-                work: vec![],
-                shape: format!("{}: {on} = {}", f.kind, factory_shape(value)),
-                details,
-            }
-        }
+        ) => creation_parts(file, path, f.kind, session, value),
+        (Kind::RawFactoryWith, Stmt::With(w), _) => raw_with_parts(file, stmt, w, session),
+        (Kind::DoubleTransaction, _, _) => double_transaction_parts(file, path, f.range, session),
+        (_, _, Some(creation)) => assignment_parts(file, f.kind, stmt, creation, session),
         _ => Parts {
             span: vec![stmt],
             work: vec![],
             shape: f.kind.to_string(),
             details: BTreeMap::new(),
         },
-    };
+    }
+}
 
-    let start = parts.span.first().map_or(stmt.start(), |s| s.start());
-    let end = parts.span.last().map_or(stmt.end(), |s| s.end());
-    let start_line = file.line_of(start);
-    let end_line = file.line_of(end);
+/// `with F() as s:` opening the session without the guard: the `with` is the block.
+fn raw_with_parts<'a>(
+    file: &SourceFile,
+    stmt: &'a Stmt,
+    w: &'a ast::StmtWith,
+    session: &str,
+) -> Parts<'a> {
+    let item = w
+        .items
+        .iter()
+        .find(|i| i.optional_vars.is_some())
+        .or(w.items.first());
+    let fshape = item.map_or("_".to_string(), |i| factory_shape(&i.context_expr));
+    let mut details = BTreeMap::new();
+    details.insert("session", session.to_string());
+    if let Some(i) = item {
+        details.insert("factory", collapse_ws(source(file, i.context_expr.range())));
+    }
+    let work: Vec<&Stmt> = w
+        .body
+        .iter()
+        .filter(|s| lifecycle_op(s, session).is_none())
+        .collect();
+    Parts {
+        span: vec![stmt],
+        work,
+        shape: format!(
+            "{}: {}with {fshape} as S: {}",
+            Kind::RawFactoryWith,
+            if w.is_async { "async " } else { "" },
+            seq(&w.body, session, None, keep_lifecycle)
+        ),
+        details,
+    }
+}
+
+/// A commit or rollback (the statement at `range`) inside a guard's block.
+fn double_transaction_parts<'a>(
+    file: &SourceFile,
+    path: &[Frame<'a>],
+    range: TextRange,
+    session: &str,
+) -> Parts<'a> {
+    let stmt = path.last().expect("a path has a frame").stmt();
+    let mut details = BTreeMap::new();
+    details.insert("session", session.to_string());
+    let (place, guard) = transaction_place(path);
+    if let Some(i) = guard.and_then(|w| w.items.first()) {
+        details.insert("guard", collapse_ws(source(file, i.context_expr.range())));
+    }
+    let op = if source(file, range).contains("rollback") {
+        "rollback"
+    } else {
+        "commit"
+    };
+    let awaited = if matches!(stmt, Stmt::Expr(e) if matches!(&*e.value, Expr::Await(_))) {
+        "await "
+    } else {
+        ""
+    };
+    Parts {
+        span: vec![stmt],
+        work: vec![],
+        shape: format!("{}: {awaited}S.{op}() {place}", Kind::DoubleTransaction),
+        details,
+    }
+}
+
+/// Where the statement `path` ends at sits relative to the innermost `with` holding it
+/// (the guard's), and that `with`.
+fn transaction_place<'a>(path: &[Frame<'a>]) -> (&'static str, Option<&'a ast::StmtWith>) {
+    let frame = path.last().expect("a path has a frame");
+    let guard = path
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(g, fr)| match fr.stmt() {
+            Stmt::With(w) => Some((g, w)),
+            _ => None,
+        });
+    let Some((g, w)) = guard else {
+        return ("in the guard's block", None);
+    };
+    let inner = &path[g + 1..];
+    let place = if inner.iter().any(|fr| fr.clause == Clause::Handler) {
+        "in an except handler"
+    } else if inner.iter().any(|fr| fr.clause == Clause::LoopBody) {
+        "in a loop"
+    } else if inner.len() == 1 && frame.index + 1 == frame.suite.len() {
+        "at the end of the block"
+    } else {
+        "mid-block"
+    };
+    (place, Some(w))
+}
+
+/// A creation whose finding is about the statement alone (a shared session, a session
+/// stored on an attribute).
+fn assignment_parts<'a>(
+    file: &SourceFile,
+    kind: Kind,
+    stmt: &'a Stmt,
+    (target, value): (&Expr, &Expr),
+    session: &str,
+) -> Parts<'a> {
+    let mut details = BTreeMap::new();
+    details.insert("session", session.to_string());
+    details.insert("factory", collapse_ws(source(file, value.range())));
+    let on = match target {
+        Expr::Name(_) => "S",
+        _ => "_.S",
+    };
+    Parts {
+        span: vec![stmt],
+        work: vec![],
+        shape: format!("{kind}: {on} = {}", factory_shape(value)),
+        details,
+    }
+}
+
+/// How many of the block's lines manage the session: not the work's, not blank, not
+/// comment-only.
+fn count_session_lines(
+    file: &SourceFile,
+    lines: &[&str],
+    block: std::ops::RangeInclusive<usize>,
+    work: &[&Stmt],
+) -> usize {
     let mut work_lines: BTreeSet<usize> = BTreeSet::new();
-    for w in &parts.work {
+    for w in work {
         work_lines.extend(file.line_of(w.start())..=file.line_of(w.end()));
     }
-    let lines: Vec<&str> = file.text.lines().collect();
-    let session_lines = (start_line..=end_line)
+    block
         .filter(|l| !work_lines.contains(l))
         .filter(|l| {
             let t = lines.get(l - 1).map_or("", |t| t.trim());
             !t.is_empty() && !t.starts_with('#')
         })
-        .count();
-    let text = dedent(lines.get(start_line - 1..end_line).unwrap_or_default());
+        .count()
+}
 
-    let (header, header_lines) = header(file, tokens, stmt.range(), session.as_deref());
+/// The codes suppressed on the header's lines; `Some(empty)` once a line suppresses all.
+fn suppressed_codes(
+    suppressions: &BTreeMap<usize, Vec<String>>,
+    header_lines: std::ops::RangeInclusive<usize>,
+) -> Option<Vec<String>> {
     let mut suppressed: Option<Vec<String>> = None;
     for l in header_lines {
         if let Some(codes) = suppressions.get(&l) {
@@ -829,20 +930,7 @@ fn info(
             entry.extend(codes.iter().cloned());
         }
     }
-
-    BlockInfo {
-        scope,
-        class,
-        session,
-        start_line,
-        end_line,
-        session_lines,
-        shape: parts.shape,
-        details: parts.details,
-        header,
-        text,
-        suppressed,
-    }
+    suppressed
 }
 
 /// Lines joined with the indentation they all share removed.
@@ -979,5 +1067,277 @@ mod tests {
         assert_eq!(b[1].1.suppressed, Some(vec![]));
         assert_eq!(b[2].1.suppressed, None);
         assert_eq!(b[3].1.suppressed, None);
+    }
+
+    /// The block of a `kind` finding on the statement starting at the first `marker` in
+    /// `text`, on one line: everything but the block's text.
+    fn info_at(text: &str, kind: Kind, marker: &str) -> String {
+        let file = SourceFile::from_text(std::path::Path::new("x.py"), text.to_string());
+        let parsed = analyzer::parse(&file).unwrap();
+        let at = TextSize::try_from(text.find(marker).unwrap()).unwrap();
+        fn find(stmts: &[Stmt], at: TextSize) -> Option<TextRange> {
+            stmts.iter().find_map(|s| {
+                if s.start() == at {
+                    return Some(s.range());
+                }
+                suites(s).into_iter().find_map(|(sub, _)| find(sub, at))
+            })
+        }
+        let range = find(&parsed.syntax().body, at).expect("a statement starts at the marker");
+        let finding = PlannedFinding {
+            line: file.line_of(range.start()),
+            column: file.column_of(range.start()),
+            kind,
+            safety: analyzer::Safety::Manual,
+            reason: String::new(),
+            applied: false,
+            follows: None,
+            range,
+        };
+        let b = describe(&file, &[finding]).unwrap().remove(0);
+        format!(
+            "{} {:?} {:?} {}-{} {} [{}] {:?} [{}] {:?}",
+            b.scope,
+            b.class,
+            b.session,
+            b.start_line,
+            b.end_line,
+            b.session_lines,
+            b.shape,
+            b.details,
+            b.header,
+            b.suppressed
+        )
+    }
+
+    /// `info_at` of `text` (given line by line) is `expected`.
+    fn assert_info(text: &[&str], kind: Kind, marker: &str, expected: &str) {
+        let text = text.iter().map(|l| format!("{l}\n")).collect::<String>();
+        assert_eq!(info_at(&text, kind, marker), expected, "{text}");
+    }
+
+    /// `with F() as s:` blocks, sync and async.
+    #[test]
+    fn raw_factory_with_shapes() {
+        assert_info(
+            &[
+                "with SessionLocal() as s:",
+                "    s.add(x)",
+                "    s.commit()",
+            ],
+            Kind::RawFactoryWith,
+            "with",
+            "<module> None Some(\"s\") 1-3 2 [raw-factory-with: with _() as S: …; commit] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [with SessionLocal ( ) as S :] None",
+        );
+        assert_info(
+            &[
+                "async def f():",
+                "    async with SessionLocal(), lock:",
+                "        await work()",
+            ],
+            Kind::RawFactoryWith,
+            "async with",
+            "f None None 2-3 1 [raw-factory-with: async with _() as S: …] {\"factory\": \"SessionLocal()\", \"session\": \"\"} [async with SessionLocal ( ) , lock :] None",
+        );
+    }
+
+    /// Where a commit or rollback sits relative to the guard's `with`.
+    #[test]
+    fn double_transaction_places() {
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        s.add(x)",
+                "        s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 4-4 1 [double-transaction: S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        s.commit()",
+                "        s.add(x)",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: S.commit() mid-block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(xs):",
+                "    with session_scope() as s:",
+                "        for x in xs:",
+                "            s.add(x)",
+                "            s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 5-5 1 [double-transaction: S.commit() in a loop] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with session_scope() as s:",
+                "        try:",
+                "            s.add(x)",
+                "        except ValueError:",
+                "            s.rollback()",
+            ],
+            Kind::DoubleTransaction,
+            "s.rollback()",
+            "f None Some(\"s\") 6-6 1 [double-transaction: S.rollback() in an except handler] {\"guard\": \"session_scope()\", \"session\": \"s\"} [S . rollback ( )] None",
+        );
+        assert_info(
+            &[
+                "async def f(x):",
+                "    async with session_scope() as s:",
+                "        await s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "await s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: await S.commit() at the end of the block] {\"guard\": \"session_scope()\", \"session\": \"s\"} [await S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(s, x):",
+                "    s.add(x)",
+                "    s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 3-3 1 [double-transaction: S.commit() in the guard's block] {\"session\": \"s\"} [S . commit ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    with lock, session_scope() as s:",
+                "        if x:",
+                "            s.commit()",
+            ],
+            Kind::DoubleTransaction,
+            "s.commit()",
+            "f None Some(\"s\") 4-4 1 [double-transaction: S.commit() mid-block] {\"guard\": \"lock\", \"session\": \"s\"} [S . commit ( )] None",
+        );
+    }
+
+    /// Creations on attributes or of kinds `creation_parts` does not read, and a non-call.
+    #[test]
+    fn creations_outside_the_lifecycle_shapes() {
+        assert_info(
+            &[
+                "class Repo:",
+                "    def __init__(self):",
+                "        self.s = SessionLocal()",
+            ],
+            Kind::SharedSession,
+            "self.s =",
+            "Repo.__init__ Some(\"Repo\") Some(\"s\") 3-3 1 [shared-session: _.S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [self . S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "s = SessionLocal()",
+            ],
+            Kind::SharedSession,
+            "s =",
+            "<module> None Some(\"s\") 1-1 1 [shared-session: S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(xs):",
+                "    for x in xs:",
+                "        self.s = SessionLocal()",
+                "        self.s.add(x)",
+            ],
+            Kind::SessionPerIteration,
+            "self.s",
+            "f None Some(\"s\") 3-3 1 [session-per-iteration: _.S = _()] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [self . S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &["def f():", "    s = SessionLocal"],
+            Kind::ManualLifecycle,
+            "s =",
+            "f None None 2-2 1 [manual-lifecycle] {} [s = SessionLocal] None",
+        );
+    }
+
+    /// Blocks that start at a creation, suppressions on every line of the header.
+    #[test]
+    fn creation_blocks_with_their_suppressions() {
+        assert_info(
+            &[
+                "def f(x):",
+                "    s: Session = SessionLocal()  # codemod: ignore[SES001]",
+                "    s.add(x)",
+                "    s.commit()",
+                "    s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s: Session",
+            "f None Some(\"s\") 2-5 3 [manual-lifecycle: S = _(); …; commit; close] {\"factory\": \"SessionLocal()\", \"session\": \"s\"} [S : Session = SessionLocal ( )] Some([\"SES001\"])",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = SessionLocal(",
+                "        bind=e,  # codemod: ignore[SES002]",
+                "    )  # codemod: ignore[SES003]",
+                "    s.add(x)",
+                "    print(x)",
+            ],
+            Kind::LeakedSession,
+            "s =",
+            "f None Some(\"s\") 2-5 3 [leaked-session: S = _(); …] {\"factory\": \"SessionLocal( bind=e, # codemod: ignore[SES002] )\", \"session\": \"s\"} [S = SessionLocal ( bind = e , )] Some([\"SES002\", \"SES003\"])",
+        );
+        assert_info(
+            &[
+                "async def f(x):",
+                "    s = await make(",
+                "        e,  # codemod: ignore",
+                "    )  # codemod: ignore[SES003]",
+                "    s.add(x)",
+            ],
+            Kind::AsyncWithoutContextManager,
+            "s =",
+            "f None Some(\"s\") 2-5 3 [async-without-context-manager: S = await _(); …] {\"factory\": \"await make( e, # codemod: ignore )\", \"session\": \"s\"} [S = await make ( e , )] Some([])",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = None",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s = SessionLocal()",
+            "f None Some(\"s\") 2-12 10 [manual-lifecycle: try: S = _(); … | except _: rollback; raise | else: commit | finally: close] {\"exceptions\": \"Exception\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
+        assert_info(
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = 1",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+                "    s.close()",
+            ],
+            Kind::ManualLifecycle,
+            "s =",
+            "f None Some(\"s\") 2-9 6 [manual-lifecycle: S = _(); …; try: …; commit | finally: close || then: close] {\"exceptions\": \"\", \"factory\": \"SessionLocal()\", \"raises\": \"\", \"session\": \"s\"} [S = SessionLocal ( )] None",
+        );
     }
 }

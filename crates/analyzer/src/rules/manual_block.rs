@@ -25,6 +25,17 @@ pub(crate) struct Site<'a> {
     pub unit: &'a str,
 }
 
+/// One block's rewrite: the session, where it is made, and the guard taking it over.
+#[derive(Clone, Copy)]
+struct Takeover<'a> {
+    site: &'a Site<'a>,
+    name: &'a str,
+    guard: &'a BlockGuard,
+    /// `with <guard> as <name>:`.
+    header: &'a str,
+    taint: &'a Taint,
+}
+
 /// Why the block is not rewritten.
 struct Manual(String);
 
@@ -240,18 +251,15 @@ fn plan(
             guard.expr
         ));
     }
+    let job = Takeover {
+        site,
+        name,
+        guard: &guard,
+        header: &header,
+        taint: &taint,
+    };
     let removed = match block {
-        Block::Leaked { last } => leaked(
-            ctx,
-            site,
-            *last,
-            name,
-            &guard,
-            &header,
-            &taint,
-            &mut rewrite,
-            &mut review,
-        )?,
+        Block::Leaked { last } => leaked(ctx, &job, *last, &mut rewrite, &mut review)?,
         Block::After {
             try_index,
             close_after,
@@ -266,17 +274,7 @@ fn plan(
                 close_after: *close_after,
                 none_init: None,
             };
-            with_try(
-                ctx,
-                site,
-                &shape,
-                name,
-                &guard,
-                &header,
-                &taint,
-                &mut rewrite,
-                &mut review,
-            )?
+            with_try(ctx, &job, &shape, &mut rewrite, &mut review)?
         }
         Block::Inside {
             try_stmt,
@@ -290,17 +288,7 @@ fn plan(
                 close_after: None,
                 none_init: *none_init,
             };
-            let r = with_try(
-                ctx,
-                site,
-                &shape,
-                name,
-                &guard,
-                &header,
-                &taint,
-                &mut rewrite,
-                &mut review,
-            )?;
+            let r = with_try(ctx, &job, &shape, &mut rewrite, &mut review)?;
             review.push(format!(
                 "if creating the session raises, the original handler failed on the unbound \
                  `{name}`; now the handler runs normally"
@@ -1014,18 +1002,20 @@ pub(crate) fn remove_stmt(ctx: &Ctx, stmt: &Stmt, alone: bool, shift: &str) -> E
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn leaked(
     ctx: &Ctx,
-    site: &Site,
+    job: &Takeover,
     last: usize,
-    name: &str,
-    guard: &BlockGuard,
-    header: &str,
-    taint: &Taint,
     rewrite: &mut Rewrite,
     review: &mut Vec<String>,
 ) -> Check<Removed> {
+    let Takeover {
+        site,
+        name,
+        guard,
+        header,
+        taint,
+    } = *job;
     let creation = &site.suite[site.index];
     if last == site.index {
         return manual("the session is created but not used in this block");
@@ -1145,20 +1135,47 @@ enum HandlerFate {
     },
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Rewrite a block whose session a `try:` manages: the guard takes over the clauses'
+/// commit, rollbacks and closes; what else the clauses hold stays in a `try:` around it.
 fn with_try(
     ctx: &Ctx,
-    site: &Site,
+    job: &Takeover,
     shape: &TryShape,
-    name: &str,
-    guard: &BlockGuard,
-    header: &str,
-    taint: &Taint,
     rewrite: &mut Rewrite,
     review: &mut Vec<String>,
 ) -> Check<Removed> {
+    let body = session_work(ctx, shape, job.name)?;
+    let clauses = Clauses::read(ctx, job, shape.t)?;
+    if !clauses.keeps_try() && shape.body_from > 1 {
+        return manual(
+            "statements before the session inside the `try:` would have no handler left",
+        );
+    }
+    check_try_lines(ctx, &job.site.suite[job.site.index], shape, body, &clauses)?;
+    let trailing = commits(
+        ctx,
+        job.guard,
+        body,
+        job.name,
+        clauses.else_commit,
+        job.taint,
+        review,
+    )?;
+    try_reviews(ctx, job, shape, body, &clauses, trailing, review);
+    let removed = Removed {
+        closes_in_finally: !clauses.closes.is_empty(),
+        close_after: shape.close_after.is_some(),
+        close_at_end: false,
+    };
+    try_edits(ctx, job, shape, body, clauses, trailing, &mut rewrite.ops);
+    Ok(removed)
+}
+
+/// The statements of the `try:` body that do the session's work (after its creation when
+/// it is made inside the `try:`). Refuses a `try:` the edits cannot take apart, and a body
+/// that rolls back, closes or begins on its own.
+fn session_work<'a>(ctx: &Ctx, shape: &TryShape<'a>, name: &str) -> Check<&'a [Stmt]> {
     let t = shape.t;
-    let creation = &site.suite[site.index];
     if t.is_star {
         return manual("`except*` handlers are not rewritten");
     }
@@ -1180,10 +1197,65 @@ fn with_try(
             ));
         }
     }
-    let watched: Vec<&str> = std::iter::once(name)
-        .chain(taint.holders.iter().map(String::as_str))
-        .collect();
-    // `else:` may only commit.
+    Ok(body)
+}
+
+/// An `except` clause and what becomes of it.
+struct Handler<'a> {
+    clause: &'a ast::ExceptHandlerExceptHandler,
+    fate: HandlerFate,
+}
+
+/// The clauses of the `try:`, read: the session's lifecycle calls go (the guard does them),
+/// whatever else they hold stays.
+struct Clauses<'a> {
+    /// `else:` holds commits only.
+    else_commit: bool,
+    /// The `except` clauses in source order.
+    handlers: Vec<Handler<'a>>,
+    /// The session's rollbacks in all `except` clauses, dropped ones included.
+    rollbacks: usize,
+    /// The session's closes in `finally:`.
+    closes: Vec<TextRange>,
+    /// `finally:` holds more than closes, so it stays.
+    finally_kept: bool,
+}
+
+impl<'a> Clauses<'a> {
+    /// Refuses a clause that uses the session (or what holds it) beyond what the guard does.
+    fn read(ctx: &Ctx, job: &Takeover, t: &'a StmtTry) -> Check<Clauses<'a>> {
+        let name = job.name;
+        let watched: Vec<&str> = std::iter::once(name)
+            .chain(job.taint.holders.iter().map(String::as_str))
+            .collect();
+        let else_commit = else_commits(ctx, job.guard, t, name)?;
+        let bodies = read_handlers(ctx, t, name, &watched)?;
+        let rollbacks = bodies.iter().map(|(_, b)| b.rollbacks.len()).sum();
+        let handlers = decide_fates(bodies);
+        let (closes, finally_kept) = finally_closes(ctx, t, name, &watched)?;
+        Ok(Clauses {
+            else_commit,
+            handlers,
+            rollbacks,
+            closes,
+            finally_kept,
+        })
+    }
+
+    fn handler_kept(&self) -> bool {
+        self.handlers
+            .iter()
+            .any(|h| matches!(h.fate, HandlerFate::Keep { .. }))
+    }
+
+    /// The `try:` stays around the `with`: some clause keeps statements of its own.
+    fn keeps_try(&self) -> bool {
+        self.handler_kept() || self.finally_kept
+    }
+}
+
+/// Whether `else:` commits; it may do nothing else, and only when the guard commits too.
+fn else_commits(ctx: &Ctx, guard: &BlockGuard, t: &StmtTry, name: &str) -> Check<bool> {
     let mut else_commit = false;
     for s in &t.orelse {
         if syntax::is_session_call(s, name, "commit") {
@@ -1201,17 +1273,35 @@ fn with_try(
             guard.expr
         ));
     }
-    // Handlers: rollbacks go, everything else stays and must not touch the session.
-    let mut fates = vec![];
-    let mut rollbacks = 0;
+    Ok(else_commit)
+}
+
+/// An `except` clause's statements sorted: the session's rollbacks and what else is there.
+struct HandlerBody {
+    rollbacks: Vec<TextRange>,
+    /// Nothing but rollbacks.
+    empty: bool,
+    /// Nothing but rollbacks and a re-raise of the caught exception.
+    reraise_only: bool,
+}
+
+/// Each `except` clause's body sorted. Rollbacks go, everything else stays and must not
+/// touch the session.
+fn read_handlers<'a>(
+    ctx: &Ctx,
+    t: &'a StmtTry,
+    name: &str,
+    watched: &[&str],
+) -> Check<Vec<(&'a ast::ExceptHandlerExceptHandler, HandlerBody)>> {
+    let mut out = vec![];
     for h in &t.handlers {
         let ast::ExceptHandler::ExceptHandler(h) = h;
-        let mut rb = vec![];
+        let mut rollbacks = vec![];
         let mut rest = vec![];
         for s in &h.body {
             if syntax::is_session_call(s, name, "rollback") {
-                rb.push(s.range());
-            } else if usage::stmt_mentions_any(s, &watched) {
+                rollbacks.push(s.range());
+            } else if usage::stmt_mentions_any(s, watched) {
                 return manual(format!(
                     "the handler at line {} uses the session beyond rollback (line {})",
                     ctx.line(h.start()),
@@ -1221,48 +1311,74 @@ fn with_try(
                 rest.push(s);
             }
         }
-        rollbacks += rb.len();
         let reraise_only = matches!(rest.as_slice(), [Stmt::Raise(r)] if reraises(r, h));
-        fates.push((h, rb, rest.is_empty(), reraise_only));
+        let body = HandlerBody {
+            rollbacks,
+            empty: rest.is_empty(),
+            reraise_only,
+        };
+        out.push((h, body));
     }
-    // A handler that only re-raises is a no-op once nothing after it is kept.
+    Ok(out)
+}
+
+/// A handler that only re-raises is a no-op once nothing after it is kept: dropped.
+fn decide_fates<'a>(
+    bodies: Vec<(&'a ast::ExceptHandlerExceptHandler, HandlerBody)>,
+) -> Vec<Handler<'a>> {
     let mut later_kept = false;
     let mut decided = vec![];
-    for (h, rb, empty, reraise_only) in fates.into_iter().rev() {
-        let fate = if reraise_only && !later_kept {
+    for (clause, body) in bodies.into_iter().rev() {
+        let fate = if body.reraise_only && !later_kept {
             HandlerFate::Drop
         } else {
             later_kept = true;
             HandlerFate::Keep {
-                rollbacks: rb,
-                empty,
+                rollbacks: body.rollbacks,
+                empty: body.empty,
             }
         };
-        decided.push((h, fate));
+        decided.push(Handler { clause, fate });
     }
     decided.reverse();
-    // Finally: closes go; other statements stay and must not touch the session.
+    decided
+}
+
+/// The session's closes in `finally:`, and whether it holds anything else. Closes go;
+/// other statements stay and must not touch the session.
+fn finally_closes(
+    ctx: &Ctx,
+    t: &StmtTry,
+    name: &str,
+    watched: &[&str],
+) -> Check<(Vec<TextRange>, bool)> {
     let mut closes = vec![];
-    let mut finally_rest = 0;
+    let mut others = false;
     for s in &t.finalbody {
         if is_close(s, name) {
             closes.push(s.range());
-        } else if usage::stmt_mentions_any(s, &watched) {
+        } else if usage::stmt_mentions_any(s, watched) {
             return manual(format!(
                 "`finally:` uses the session beyond close (line {})",
                 ctx.line(s.start())
             ));
         } else {
-            finally_rest += 1;
+            others = true;
         }
     }
-    let kept = later_kept || finally_rest > 0;
-    if !kept && shape.body_from > 1 {
-        return manual(
-            "statements before the session inside the `try:` would have no handler left",
-        );
-    }
-    // Every line we delete or replace must hold exactly one statement.
+    Ok((closes, others))
+}
+
+/// Every line we delete or replace must hold exactly one statement, and a handler's body
+/// must start on a line of its own.
+fn check_try_lines(
+    ctx: &Ctx,
+    creation: &Stmt,
+    shape: &TryShape,
+    body: &[Stmt],
+    clauses: &Clauses,
+) -> Check<()> {
+    let t = shape.t;
     let touched = std::iter::once(creation.range())
         .chain(shape.close_after.map(|s| s.range()))
         .chain(shape.none_init.map(|s| s.range()))
@@ -1270,13 +1386,15 @@ fn with_try(
         .chain(shape.intermediates.iter().map(|s| s.range()))
         .chain(t.orelse.iter().map(|s| s.range()))
         .chain(t.finalbody.iter().map(|s| s.range()));
-    let handler_stmts = decided
+    let handler_stmts = clauses
+        .handlers
         .iter()
-        .flat_map(|(h, _)| h.body.iter().map(Ranged::range));
+        .flat_map(|h| h.clause.body.iter().map(Ranged::range));
     if let Some(why) = ctx.shared_line(touched.chain(handler_stmts)) {
         return manual(why);
     }
-    for (h, _) in &decided {
+    for h in &clauses.handlers {
+        let h = h.clause;
         if syntax::body_on_header_line(ctx.text, h.start(), h.body[0].start()) {
             return manual(format!(
                 "the handler at line {} is on one line",
@@ -1284,175 +1402,242 @@ fn with_try(
             ));
         }
     }
+    Ok(())
+}
 
-    let trailing = commits(ctx, guard, body, name, else_commit, taint, review)?;
-    if rollbacks > 0 && !guard.lifecycle.rolls_back() {
+/// Reviews for what the guard does differently from the `try:`'s clauses (`commits`
+/// reviews the commits).
+fn try_reviews(
+    ctx: &Ctx,
+    job: &Takeover,
+    shape: &TryShape,
+    body: &[Stmt],
+    clauses: &Clauses,
+    trailing: Option<usize>,
+    review: &mut Vec<String>,
+) {
+    let guard = job.guard;
+    if clauses.rollbacks > 0 && !guard.lifecycle.rolls_back() {
         review.push(format!(
             "`{}` does not roll back: closing discards the transaction instead of the explicit \
              rollback",
             guard.expr
         ));
     }
-    let closes_in_finally = !closes.is_empty();
+    let creation = &job.site.suite[job.site.index];
     let range = TextRange::new(
         creation.start(),
-        shape.close_after.map_or(t.end(), |c| c.end()),
+        shape.close_after.map_or(shape.t.end(), |c| c.end()),
     );
-    let expires = guard.lifecycle.commits && trailing.is_none() && !else_commit;
+    let closed_before = !clauses.closes.is_empty() || shape.close_after.is_some();
+    let expires = guard.lifecycle.commits && trailing.is_none() && !clauses.else_commit;
     detached_reviews(
         ctx,
-        site,
+        job.site,
         body,
-        name,
-        taint,
+        job.name,
+        job.taint,
         range,
-        closes_in_finally || shape.close_after.is_some(),
+        closed_before,
         expires,
         review,
     );
-    if !closes_in_finally
-        && guard.lifecycle.rollback_on == crate::lifecycle::RollbackOn::BaseException
-        && rollbacks > 0
-        && decided.iter().all(|(h, _)| {
-            h.type_
-                .as_deref()
-                .and_then(syntax::dotted)
-                .is_some_and(|d| syntax::last_segment(&d) != "BaseException")
-        })
-    {
-        review.push(
-            "rollback now also on BaseException (KeyboardInterrupt, SystemExit), where the \
-             original left the transaction open"
-                .into(),
-        );
-    }
-    // The `with` now sits inside the `try:`: an error opening or closing the session (the
-    // original raised it past the handlers) reaches them. Harmless when every kept handler
-    // re-raises it unchanged.
-    if later_kept {
-        let changes_errors = decided.iter().find(|(h, fate)| {
-            matches!(fate, HandlerFate::Keep { .. })
-                && !matches!(h.body.last(), Some(Stmt::Raise(r)) if reraises(r, h))
-        });
-        if let Some((h, _)) = changes_errors {
-            review.push(format!(
-                "an error opening or closing the session now reaches the handler at line {} \
-                 (it used to propagate past the `try:`)",
-                ctx.line(h.start())
-            ));
-        }
-    }
-    if kept && !shape.intermediates.is_empty() {
-        let a = ctx.line(shape.intermediates[0].start());
-        let b = ctx.line(shape.intermediates[shape.intermediates.len() - 1].end());
-        review.push(if a == b {
-            format!("handlers now also catch errors raised at line {a}, before the original `try:`")
-        } else {
-            format!(
-                "handlers now also catch errors raised at lines {a}-{b}, before the original `try:`"
-            )
-        });
-    }
+    review.extend(base_exception_review(guard, clauses));
+    review.extend(errors_reach_handler_review(ctx, &clauses.handlers));
+    review.extend(intermediates_review(ctx, shape, clauses.keeps_try()));
+}
 
-    // The edits.
+/// The guard rolls back on any exception where the handlers (all narrower) did not, and
+/// nothing closed the session on the way out either.
+fn base_exception_review(guard: &BlockGuard, clauses: &Clauses) -> Option<String> {
+    let narrower = |h: &Handler| {
+        h.clause
+            .type_
+            .as_deref()
+            .and_then(syntax::dotted)
+            .is_some_and(|d| syntax::last_segment(&d) != "BaseException")
+    };
+    let widens = clauses.closes.is_empty()
+        && guard.lifecycle.rollback_on == crate::lifecycle::RollbackOn::BaseException
+        && clauses.rollbacks > 0
+        && clauses.handlers.iter().all(narrower);
+    widens.then(|| {
+        "rollback now also on BaseException (KeyboardInterrupt, SystemExit), where the \
+             original left the transaction open"
+            .into()
+    })
+}
+
+/// The `with` now sits inside the `try:`: an error opening or closing the session (the
+/// original raised it past the handlers) reaches them. Harmless when every kept handler
+/// re-raises it unchanged.
+fn errors_reach_handler_review(ctx: &Ctx, handlers: &[Handler]) -> Option<String> {
+    let changes_errors = handlers.iter().find(|h| {
+        matches!(h.fate, HandlerFate::Keep { .. })
+            && !matches!(h.clause.body.last(), Some(Stmt::Raise(r)) if reraises(r, h.clause))
+    })?;
+    Some(format!(
+        "an error opening or closing the session now reaches the handler at line {} \
+         (it used to propagate past the `try:`)",
+        ctx.line(changes_errors.clause.start())
+    ))
+}
+
+/// The statements between the creation and the `try:` move inside the kept `try:`.
+fn intermediates_review(ctx: &Ctx, shape: &TryShape, kept: bool) -> Option<String> {
+    if !kept {
+        return None;
+    }
+    let (first, last) = (shape.intermediates.first()?, shape.intermediates.last()?);
+    let a = ctx.line(first.start());
+    let b = ctx.line(last.end());
+    Some(if a == b {
+        format!("handlers now also catch errors raised at line {a}, before the original `try:`")
+    } else {
+        format!(
+            "handlers now also catch errors raised at lines {a}-{b}, before the original `try:`"
+        )
+    })
+}
+
+/// The `try` keyword.
+fn try_keyword(t: &StmtTry) -> TextRange {
+    TextRange::at(t.start(), TextSize::from(3))
+}
+
+/// The edits: the creation becomes the `with` header (inside the `try:` when a clause
+/// stays), the session's lifecycle calls go, and so do the clauses left empty.
+fn try_edits(
+    ctx: &Ctx,
+    job: &Takeover,
+    shape: &TryShape,
+    body: &[Stmt],
+    clauses: Clauses,
+    trailing: Option<usize>,
+    ops: &mut Vec<EditOp>,
+) {
+    let t = shape.t;
+    let creation = &job.site.suite[job.site.index];
+    let kept = clauses.keeps_try();
     let unit = ctx
-        .indent_unit(t.start(), first.start())
-        .unwrap_or_else(|| site.unit.to_string());
-    let ops = &mut rewrite.ops;
-    let try_kw = TextRange::at(t.start(), TextSize::from(3));
-    let body_shift = if kept { unit.as_str() } else { "" };
+        .indent_unit(t.start(), t.body[0].start())
+        .unwrap_or_else(|| job.site.unit.to_string());
     let inside = shape.body_from > 0;
     if inside {
-        let try_indent = ctx.indentation(t.start());
-        if kept {
-            ops.push(EditOp::Replace {
-                range: creation.range(),
-                text: header.to_string(),
-            });
-        } else {
-            ops.push(EditOp::DeleteLines {
-                range: try_kw,
-                comment_indent: try_indent.clone(),
-            });
-            ops.push(EditOp::Replace {
-                range: TextRange::new(
-                    syntax::line_start(ctx.text, creation.start()),
-                    creation.end(),
-                ),
-                text: format!("{try_indent}{header}"),
-            });
-        }
-        if let Some(n) = shape.none_init {
-            ops.push(delete(ctx, n.range(), ""));
-        }
+        open_inside_try(ctx, job, shape, kept, ops);
     } else {
-        let ind = ctx.indentation(creation.start());
-        ops.push(EditOp::Replace {
-            range: creation.range(),
-            text: if kept {
-                format!("try:\n{ind}{unit}{header}")
-            } else {
-                header.to_string()
-            },
-        });
-        if !shape.intermediates.is_empty() {
-            ops.push(EditOp::Indent {
-                range: TextRange::new(
-                    syntax::line_end_incl(ctx.text, creation.end()),
-                    syntax::line_start(ctx.text, t.start()),
-                ),
-                unit: if kept {
-                    format!("{unit}{unit}")
-                } else {
-                    unit.clone()
-                },
-            });
-        }
-        ops.push(EditOp::DeleteLines {
-            range: try_kw,
-            comment_indent: format!("{ind}{unit}"),
-        });
+        open_before_try(ctx, job, shape, &unit, kept, ops);
     }
     // The creation becomes the `with` header: its body does not start with a blank line.
     ops.extend(blank_lines_after(ctx, creation.end()));
     if kept {
         // Body (and the comment lines after it, up to the first clause) moves one level in.
-        let body_start =
-            syntax::line_end_incl(ctx.text, if inside { creation.end() } else { try_kw.end() });
-        let clause_start = first_clause_start(ctx, t);
+        let header_end = if inside {
+            creation.end()
+        } else {
+            try_keyword(t).end()
+        };
         ops.push(EditOp::Indent {
-            range: TextRange::new(body_start, clause_start),
+            range: TextRange::new(
+                syntax::line_end_incl(ctx.text, header_end),
+                first_clause_start(ctx, t),
+            ),
             unit: unit.clone(),
         });
     }
-    let removed = Removed {
-        closes_in_finally,
-        close_after: shape.close_after.is_some(),
-        close_at_end: false,
-    };
-    if let (Some(k), true) = (trailing, guard.lifecycle.commits) {
+    if let (Some(k), true) = (trailing, job.guard.lifecycle.commits) {
         let alone = body.len() == 1 && shape.intermediates.is_empty();
+        let body_shift = if kept { unit.as_str() } else { "" };
         ops.push(remove_stmt(ctx, &body[k], alone, body_shift));
     }
-    for (h, fate) in decided {
-        match fate {
-            HandlerFate::Drop => ops.push(EditOp::DeleteLines {
-                range: h.range(),
-                comment_indent: ctx.indentation(h.body[0].start()),
-            }),
-            HandlerFate::Keep { rollbacks, empty } => {
-                for (i, r) in rollbacks.into_iter().enumerate() {
-                    if empty && i == 0 {
-                        ops.push(EditOp::Replace {
-                            range: r,
-                            text: "pass".into(),
-                        });
-                    } else {
-                        ops.push(delete(ctx, r, ""));
-                    }
-                }
-            }
-        }
+    clause_edits(ctx, job.guard, t, clauses, ops);
+    if let Some(c) = shape.close_after {
+        ops.push(delete(ctx, c.range(), ""));
+    }
+}
+
+/// The session is created inside the `try:`: the creation becomes the header; with no
+/// clause kept the `try` goes and the header takes its place.
+fn open_inside_try(ctx: &Ctx, job: &Takeover, shape: &TryShape, kept: bool, ops: &mut Vec<EditOp>) {
+    let t = shape.t;
+    let creation = &job.site.suite[job.site.index];
+    let try_indent = ctx.indentation(t.start());
+    if kept {
+        ops.push(EditOp::Replace {
+            range: creation.range(),
+            text: job.header.to_string(),
+        });
+    } else {
+        ops.push(EditOp::DeleteLines {
+            range: try_keyword(t),
+            comment_indent: try_indent.clone(),
+        });
+        ops.push(EditOp::Replace {
+            range: TextRange::new(
+                syntax::line_start(ctx.text, creation.start()),
+                creation.end(),
+            ),
+            text: format!("{try_indent}{}", job.header),
+        });
+    }
+    if let Some(n) = shape.none_init {
+        ops.push(delete(ctx, n.range(), ""));
+    }
+}
+
+/// The session is created before the `try:`: the creation becomes the header (under a new
+/// `try:` when a clause stays), the statements up to the old `try` move into it, and the
+/// old `try` goes.
+fn open_before_try(
+    ctx: &Ctx,
+    job: &Takeover,
+    shape: &TryShape,
+    unit: &str,
+    kept: bool,
+    ops: &mut Vec<EditOp>,
+) {
+    let t = shape.t;
+    let creation = &job.site.suite[job.site.index];
+    let header = job.header;
+    let ind = ctx.indentation(creation.start());
+    ops.push(EditOp::Replace {
+        range: creation.range(),
+        text: if kept {
+            format!("try:\n{ind}{unit}{header}")
+        } else {
+            header.to_string()
+        },
+    });
+    if !shape.intermediates.is_empty() {
+        ops.push(EditOp::Indent {
+            range: TextRange::new(
+                syntax::line_end_incl(ctx.text, creation.end()),
+                syntax::line_start(ctx.text, t.start()),
+            ),
+            unit: if kept {
+                format!("{unit}{unit}")
+            } else {
+                unit.to_string()
+            },
+        });
+    }
+    ops.push(EditOp::DeleteLines {
+        range: try_keyword(t),
+        comment_indent: format!("{ind}{unit}"),
+    });
+}
+
+/// The clauses' edits: dropped handlers and kept ones' rollbacks, `else:` (commits only) when
+/// the guard commits, `finally:` whole or its closes.
+fn clause_edits(
+    ctx: &Ctx,
+    guard: &BlockGuard,
+    t: &StmtTry,
+    clauses: Clauses,
+    ops: &mut Vec<EditOp>,
+) {
+    for h in clauses.handlers {
+        handler_edits(ctx, h, ops);
     }
     if let Some(first_else) = t.orelse.first() {
         if guard.lifecycle.commits {
@@ -1465,7 +1650,7 @@ fn with_try(
         }
     }
     if let Some(first_fin) = t.finalbody.first() {
-        if finally_rest == 0 {
+        if !clauses.finally_kept {
             let kw =
                 syntax::clause_keyword_before(ctx.tokens, first_fin.start(), TokenKind::Finally)
                     .unwrap_or(first_fin.start());
@@ -1474,15 +1659,34 @@ fn with_try(
                 comment_indent: ctx.indentation(first_fin.start()),
             });
         } else {
-            for r in closes {
+            for r in clauses.closes {
                 ops.push(delete(ctx, r, ""));
             }
         }
     }
-    if let Some(c) = shape.close_after {
-        ops.push(delete(ctx, c.range(), ""));
+}
+
+/// A dropped handler's lines go; a kept one loses its rollbacks (the first becomes `pass`
+/// when nothing else is left: an empty suite does not parse).
+fn handler_edits(ctx: &Ctx, h: Handler, ops: &mut Vec<EditOp>) {
+    match h.fate {
+        HandlerFate::Drop => ops.push(EditOp::DeleteLines {
+            range: h.clause.range(),
+            comment_indent: ctx.indentation(h.clause.body[0].start()),
+        }),
+        HandlerFate::Keep { rollbacks, empty } => {
+            for (i, r) in rollbacks.into_iter().enumerate() {
+                if empty && i == 0 {
+                    ops.push(EditOp::Replace {
+                        range: r,
+                        text: "pass".into(),
+                    });
+                } else {
+                    ops.push(delete(ctx, r, ""));
+                }
+            }
+        }
     }
-    Ok(removed)
 }
 
 /// `raise` or `raise e` in `except E as e:`: the caught exception goes on unchanged.
@@ -1530,4 +1734,478 @@ fn first_clause_start(ctx: &Ctx, t: &StmtTry) -> TextSize {
         t.end()
     };
     syntax::line_start(ctx.text, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{EditOp, ProjectIndex, SourceFile};
+
+    /// `session_scope()`: commits, rolls back on `Exception`, closes.
+    const COMMITTING: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n        \
+        session.commit()\n    except Exception:\n        session.rollback()\n        raise\n    \
+        finally:\n        session.close()\n";
+
+    /// `session_scope()`: closes only.
+    const CLOSING: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n    \
+        finally:\n        session.close()\n";
+
+    /// `session_scope()`: commits, rolls back on any exception, closes.
+    const ROLLS_BACK_ON_ANY: &str = "from contextlib import contextmanager\n\
+        from sqlalchemy.orm import sessionmaker\n\n\
+        SessionLocal = sessionmaker()\n\n\
+        @contextmanager\n\
+        def session_scope():\n    session = SessionLocal()\n    try:\n        yield session\n        \
+        session.commit()\n    except BaseException:\n        session.rollback()\n        raise\n    \
+        finally:\n        session.close()\n";
+
+    /// The findings of `app.py` (which imports `SessionLocal` from `db.py`, defined by
+    /// `db`), one line each, and under each its edits stated on the original text.
+    fn plan(db: &str, app_body: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("pyproject.toml"), "[project]\nname = \"t\"\n").unwrap();
+        let app = format!("from db import SessionLocal\n\n\n{app_body}");
+        let mut facts = vec![];
+        for (name, text) in [("db.py", db), ("app.py", app.as_str())] {
+            let p = root.join(name);
+            std::fs::write(&p, text).unwrap();
+            let f = SourceFile::read(&p).unwrap();
+            let parsed = crate::parse(&f).unwrap();
+            facts.push(crate::collect_facts(&f, &parsed, None));
+        }
+        let config = crate::LoadedConfig::discover(&root).unwrap();
+        let index = ProjectIndex::build_in(&root, config, facts);
+        let file = SourceFile::read(&root.join("app.py")).unwrap();
+        let parsed = crate::parse(&file).unwrap();
+        let text = file.text.as_str();
+        let line = |at: ruff_text_size::TextSize| text[..at.to_usize()].matches('\n').count() + 1;
+        let slice = |r: ruff_text_size::TextRange| &text[r.start().to_usize()..r.end().to_usize()];
+        let mut out = String::new();
+        for f in crate::analyze(&file, &parsed, &index) {
+            out.push_str(&format!(
+                "{}: {:?} {:?}: {}\n",
+                f.line, f.kind, f.safety, f.reason
+            ));
+            for op in f.rewrite.iter().flat_map(|r| &r.ops) {
+                let op = match op {
+                    EditOp::Replace { range, text } => {
+                        format!("replace {:?} with {text:?}", slice(*range))
+                    }
+                    EditOp::Indent { range, unit } => format!(
+                        "indent lines {}-{} by {unit:?}",
+                        line(range.start()),
+                        line(range.end())
+                    ),
+                    EditOp::DeleteLines {
+                        range,
+                        comment_indent,
+                    } => format!(
+                        "delete {:?} (comments at {comment_indent:?})",
+                        slice(*range)
+                    ),
+                    EditOp::Insert { at, text } => format!("insert {text:?} at line {}", line(*at)),
+                };
+                out.push_str(&format!("    {op}\n"));
+            }
+        }
+        out
+    }
+
+    /// `plan` of the function `app` (given line by line) is `expected`, line by line.
+    fn assert_plan(db: &str, app: &[&str], expected: &[&str]) {
+        let app = app.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let expected = expected
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
+        assert_eq!(plan(db, &app), expected, "{app}");
+    }
+
+    /// Shapes of `try:` left to a person, each with its reason.
+    #[test]
+    fn try_shapes_left_to_a_person() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try: s.add(x)",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: the `try:` body shares the `try:` line"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f():",
+                "    try:",
+                "        s = SessionLocal()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["6: ManualLifecycle Manual: nothing uses the session inside the `try:`"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.rollback()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: explicit `rollback()` inside the `try:` body at line 8"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "        print(x)",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `else:` does more than commit (line 13)"],
+        );
+        assert_plan(
+            CLOSING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `else:` commits but the guard `session_scope()` does not commit"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    finally:",
+                "        s.expunge_all()",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: `finally:` uses the session beyond close (line 10)"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    try:",
+                "        y = x + 1",
+                "        s = SessionLocal()",
+                "        s.add(y)",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["7: ManualLifecycle Manual: statements before the session inside the `try:` would have no handler left"],
+        );
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback(); raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &["5: ManualLifecycle Manual: line 10 holds several statements"],
+        );
+    }
+
+    #[test]
+    fn intermediate_statement_is_caught_by_the_kept_handler() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    try:",
+                "        s.add(y)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        print(\"failed\")",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: handlers now also catch errors raised at line 6, before the original `try:`",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    indent lines 6-7 by \"        \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 8-10 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn intermediate_statements_over_several_lines() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    z = y + 1",
+                "    try:",
+                "        s.add(z)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        print(\"failed\")",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: handlers now also catch errors raised at lines 6-7, before the original `try:`",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    indent lines 6-8 by \"        \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 9-11 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn intermediate_statements_move_into_the_with_when_no_clause_stays() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    y = x + 1",
+                "    try:",
+                "        s.add(y)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    indent lines 6-7 by \"    \"",
+                "    delete \"try\" (comments at \"        \")",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn guard_rolling_back_on_any_exception_is_reviewed() {
+        assert_plan(
+            ROLLS_BACK_ON_ANY,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: rollback now also on BaseException (KeyboardInterrupt, SystemExit), where the original left the transaction open; the session is now also closed on error paths, where it leaked",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"s.close()\" (comments at \"    \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn creation_inside_the_try_after_none_init_keeps_the_handler() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = None",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except ValueError:",
+                "        s.rollback()",
+                "        print(\"bad\")",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "7: ManualLifecycle Review: an error opening or closing the session now reaches the handler at line 10 (it used to propagate past the `try:`); if creating the session raises, the original handler failed on the unbound `s`; now the handler runs normally",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"s = None\" (comments at \"    \")",
+                "    indent lines 8-10 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn creation_inside_the_try_whose_clauses_all_go() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    try:",
+                "        s = SessionLocal()",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "6: ManualLifecycle Review: if creating the session raises, the original handler failed on the unbound `s`; now the handler runs normally",
+                "    delete \"try\" (comments at \"    \")",
+                "    replace \"        s = SessionLocal()\" with \"    with session_scope() as s:\"",
+                "    delete \"s.commit()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn swallowing_handler_becomes_pass_and_finally_keeps_its_other_statements() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "    except ValueError:",
+                "        s.rollback()",
+                "    else:",
+                "        s.commit()",
+                "    finally:",
+                "        print(\"done\")",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Review: an error opening or closing the session now reaches the handler at line 8 (it used to propagate past the `try:`)",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 7-8 by \"    \"",
+                "    replace \"s.rollback()\" with \"pass\"",
+                "    delete \"else:\\n        s.commit()\" (comments at \"        \")",
+                "    delete \"s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn lone_trailing_commit_becomes_pass() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f():",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.commit()",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    replace \"s.commit()\" with \"pass\"",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
+
+    #[test]
+    fn re_raising_handler_dropped_only_after_the_last_kept_one() {
+        assert_plan(
+            COMMITTING,
+            &[
+                "def f(x):",
+                "    s = SessionLocal()",
+                "    try:",
+                "        s.add(x)",
+                "        s.commit()",
+                "    except ValueError:",
+                "        s.rollback()",
+                "        raise",
+                "    except KeyError:",
+                "        s.rollback()",
+                "        print(\"missing\")",
+                "        raise",
+                "    except Exception:",
+                "        s.rollback()",
+                "        raise",
+                "    finally:",
+                "        s.close()",
+            ],
+            &[
+                "5: ManualLifecycle Safe: `session_scope()` commits, rolls back and closes as the original did",
+                "    replace \"s = SessionLocal()\" with \"try:\\n        with session_scope() as s:\"",
+                "    delete \"try\" (comments at \"        \")",
+                "    indent lines 7-9 by \"    \"",
+                "    delete \"s.commit()\" (comments at \"            \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"s.rollback()\" (comments at \"        \")",
+                "    delete \"except Exception:\\n        s.rollback()\\n        raise\" (comments at \"        \")",
+                "    delete \"finally:\\n        s.close()\" (comments at \"        \")",
+            ],
+        );
+    }
 }
