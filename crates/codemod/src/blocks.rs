@@ -1092,6 +1092,7 @@ mod tests {
             reason: String::new(),
             applied: false,
             follows: None,
+            test_code: false,
             range,
         };
         let b = describe(&file, &[finding]).unwrap().remove(0);
