@@ -4,6 +4,7 @@
 //! `ProjectIndex` (factories, generator dependencies, guards) -> `analyze` (pass 2, per file)
 //! -> `Finding`s, each with an optional `Rewrite` that the rewriter crate lowers to text edits.
 
+pub mod blocks;
 pub mod classify;
 pub mod compile_check;
 pub mod config;

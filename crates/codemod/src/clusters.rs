@@ -8,10 +8,10 @@ use analyzer::{Kind, Safety};
 use serde::Serialize;
 
 use crate::baseline::Key;
-use crate::blocks::BlockInfo;
 use crate::classify::FileClass;
 use crate::collect::{Collected, File, Item};
 use crate::report::{FileError, Skipped};
+use codemod_core::BlockInfo;
 
 #[derive(Debug, Serialize)]
 pub struct Report {

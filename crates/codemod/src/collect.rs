@@ -1,21 +1,22 @@
 //! What `audit` and `report` share: the same run `plan` makes (config, walk, both passes
-//! through `pipeline`), then each finding's block read from its file's AST and tokens.
+//! through `pipeline`), with each finding's block described by its front-end from the
+//! parse the plan was made from.
 //! The findings are exactly `plan`'s blocks; only its follow-ups (rewrites of the plan's own
 //! output) are left out.
 
 use std::path::{Path, PathBuf};
 
-use analyzer::{LoadedConfig, SourceFile};
+use analyzer::LoadedConfig;
 use codemod_core::Language;
 use rayon::prelude::*;
 use rewriter::{PlannedFinding, Selection};
 
-use crate::blocks::{self, BlockInfo};
 use crate::classify::{classify, FileClass};
 use crate::commands::{check_exist, load_config, UsageError};
 use crate::pipeline::{self, Options};
 use crate::report::{Counts, ErrorKind, FileError, Skipped};
 use crate::walk;
+use codemod_core::BlockInfo;
 
 /// One finding and its block.
 #[derive(Debug, Clone)]
@@ -73,6 +74,7 @@ pub fn collect(
     let options = Options {
         selection,
         keep_plans: false,
+        describe_blocks: true,
     };
     let run = pipeline::run(config.clone(), paths, &walked.files, walked.errors, options)?;
     let mut report = run.report;
@@ -105,24 +107,23 @@ pub fn collect(
                 Some(r) if r.is_test_code => FileClass::Test,
                 _ => classify(Path::new(&rel)),
             };
-            let blocks = pipeline::guarded(|| {
-                let file = SourceFile::read(&f.path).map_err(|e| e.to_string())?;
-                match rust {
-                    None => blocks::describe(&file, &f.findings),
-                    Some(r) => Ok(crate::rust_blocks::describe(&file, r.edition, &f.findings)),
-                }
-            })
-            .unwrap_or_else(|panic| Err(format!("internal error, please report: {panic}")));
+            // The planner described the blocks from the text it planned.
+            let blocks = f
+                .blocks
+                .take()
+                .unwrap_or_else(|| Err("not described".to_string()));
             let (infos, error) = match blocks {
-                Ok(infos) => (infos, None),
+                Ok(infos) if infos.len() == f.findings.len() => (infos, None),
+                Ok(_) => (
+                    f.findings.iter().map(fallback).collect(),
+                    Some(not_described(
+                        &f.display,
+                        "a block per finding expected".into(),
+                    )),
+                ),
                 Err(message) => (
                     f.findings.iter().map(fallback).collect(),
-                    Some(FileError {
-                        path: f.display.clone(),
-                        line: None,
-                        kind: ErrorKind::Io,
-                        message: format!("blocks not described: {message}"),
-                    }),
+                    Some(not_described(&f.display, message)),
                 ),
             };
             let items = f
@@ -174,7 +175,16 @@ fn relative(root: &Path, path: &Path, display: &str) -> String {
     }
 }
 
-/// When a file cannot be read again: the finding alone, its line as its block.
+fn not_described(display: &str, message: String) -> FileError {
+    FileError {
+        path: display.to_string(),
+        line: None,
+        kind: ErrorKind::Io,
+        message: format!("blocks not described: {message}"),
+    }
+}
+
+/// When a block cannot be described: the finding alone, its line as its block.
 fn fallback(f: &PlannedFinding) -> BlockInfo {
     BlockInfo {
         scope: "<unknown>".to_string(),

@@ -2,7 +2,6 @@
 //! codebase's scope guard.
 
 mod baseline;
-mod blocks;
 mod classify;
 mod clusters;
 mod codes;
@@ -14,7 +13,6 @@ mod interrupt;
 mod pipeline;
 mod render;
 mod report;
-mod rust_blocks;
 mod sarif;
 mod walk;
 

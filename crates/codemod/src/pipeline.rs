@@ -14,7 +14,7 @@ use crate::commands::UsageError;
 use crate::report::{Counts, FileError, FileReport, RunReport, Skipped};
 use crate::walk::{self, Target};
 
-pub use engine::{guarded, install_panic_hook};
+pub use engine::install_panic_hook;
 
 // ---------------------------------------------------------------------------------------
 // Pass 1
@@ -99,6 +99,8 @@ pub struct Options {
     pub selection: Selection,
     /// Keep each changed file's `FilePlan` (for writing).
     pub keep_plans: bool,
+    /// Describe each finding's block (`audit`, `report`).
+    pub describe_blocks: bool,
 }
 
 #[derive(Default)]
@@ -142,6 +144,7 @@ fn one_file(target: &Target, outcome: Outcome, options: Options) -> OneFile {
         },
         Outcome::Planned(Ok(mut plan)) => {
             let not_database = std::mem::take(&mut plan.not_database);
+            let blocks = plan.blocks.take();
             let diff = plan
                 .is_changed()
                 .then(|| plan.unified_diff(&target.display));
@@ -155,6 +158,7 @@ fn one_file(target: &Target, outcome: Outcome, options: Options) -> OneFile {
                     findings,
                     diff,
                     plan: options.keep_plans.then_some(plan),
+                    blocks,
                 }),
                 ..OneFile::default()
             }
@@ -165,7 +169,12 @@ fn one_file(target: &Target, outcome: Outcome, options: Options) -> OneFile {
 /// Pass 2 over `targets` (sorted by display path).
 pub fn plan_files(project: &Project, targets: &[Target], options: Options) -> RunReport {
     let paths: Vec<&Path> = targets.iter().map(|t| t.path.as_path()).collect();
-    let outcomes = project.plan_paths(&paths, options.selection, "planning");
+    let outcomes = project.plan_paths(
+        &paths,
+        options.selection,
+        options.describe_blocks,
+        "planning",
+    );
     let results = targets
         .iter()
         .zip(outcomes)

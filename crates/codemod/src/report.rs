@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use analyzer::{InputError, Kind, Safety};
+use codemod_core::BlockInfo;
 use codemod_core::Language;
 use rewriter::{FilePlan, PlanError, PlannedFinding};
 use serde::Serialize;
@@ -104,6 +105,9 @@ pub struct FileReport {
     pub diff: Option<String>,
     /// The plan itself, kept only when the run writes (`apply`).
     pub plan: Option<FilePlan>,
+    /// The blocks of the findings that are not follow-ups, when the run describes them
+    /// (`audit`, `report`).
+    pub blocks: Option<Result<Vec<BlockInfo>, String>>,
 }
 
 impl FileReport {

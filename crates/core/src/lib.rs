@@ -4,6 +4,7 @@
 //! that keep a file's bytes and metadata, and the advisory lock a writing run holds on
 //! its project.
 
+pub mod block;
 pub mod diff;
 mod kind;
 mod lock;
@@ -11,6 +12,7 @@ pub mod plan;
 pub mod source;
 mod write;
 
+pub use block::BlockInfo;
 pub use kind::{Kind, Language, Safety};
 pub use lock::{lock_project, ProjectBusy, ProjectLock};
 pub use source::{InputError, SourceFile};

@@ -4,7 +4,7 @@
 use ruff_text_size::TextRange;
 use serde::Serialize;
 
-use crate::{InputError, Kind, Safety, SourceFile};
+use crate::{BlockInfo, InputError, Kind, Safety, SourceFile};
 
 /// Which rewrites to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,9 @@ pub struct FilePlan {
     pub rewritten: String,
     /// Calls named like session factories left out: they are no SQLAlchemy sessions.
     pub not_database: Vec<NotDatabase>,
+    /// The blocks of the original text's findings (`findings` without follow-ups, in
+    /// order), when the planner was asked to describe them.
+    pub blocks: Option<Result<Vec<BlockInfo>, String>>,
 }
 
 #[derive(Debug, thiserror::Error)]

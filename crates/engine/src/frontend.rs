@@ -42,6 +42,15 @@ pub trait Frontend: Sync {
         keep: &dyn Fn(&PlannedFinding) -> bool,
     ) -> Result<FilePlan, PlanError>;
 
+    /// `plan` with every rewrite `selection` allows, and the blocks of the original
+    /// findings described (`FilePlan::blocks`): what `audit` and `report` show.
+    fn plan_described(
+        &self,
+        index: &Self::Index,
+        file: SourceFile,
+        selection: Selection,
+    ) -> Result<FilePlan, PlanError>;
+
     /// Whether a walked folder's file at `path` is this front-end's.
     fn reads(&self, path: &Path) -> bool {
         path.extension()

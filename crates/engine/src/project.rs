@@ -130,13 +130,25 @@ impl Project {
         }
     }
 
-    /// Pass 2 for the file at `path`: read, skip markers, prefilter, plan; a panic is the
-    /// file's outcome, not the run's end.
-    pub fn plan_path(&self, path: &Path, selection: Selection) -> Outcome {
-        guarded(|| self.plan_read(path, selection)).unwrap_or_else(Outcome::Panicked)
+    /// `plan` with the blocks of the findings described (`FilePlan::blocks`).
+    pub fn plan_described(
+        &self,
+        file: SourceFile,
+        selection: Selection,
+    ) -> Result<FilePlan, PlanError> {
+        match language_of(&file.path) {
+            Language::Python => Python.plan_described(&self.python, file, selection),
+            Language::Rust => Rust.plan_described(&self.rust, file, selection),
+        }
     }
 
-    fn plan_read(&self, path: &Path, selection: Selection) -> Outcome {
+    /// Pass 2 for the file at `path`: read, skip markers, prefilter, plan (with its blocks
+    /// described when `describe`); a panic is the file's outcome, not the run's end.
+    pub fn plan_path(&self, path: &Path, selection: Selection, describe: bool) -> Outcome {
+        guarded(|| self.plan_read(path, selection, describe)).unwrap_or_else(Outcome::Panicked)
+    }
+
+    fn plan_read(&self, path: &Path, selection: Selection, describe: bool) -> Outcome {
         let file = match SourceFile::read(path) {
             Ok(file) => file,
             Err(e) => return Outcome::Unreadable(e),
@@ -147,7 +159,11 @@ impl Project {
         if !self.may_contain_blocks(&file) {
             return Outcome::NoBlocks;
         }
-        Outcome::Planned(self.plan(file, selection, &|_| true))
+        Outcome::Planned(if describe {
+            self.plan_described(file, selection)
+        } else {
+            self.plan(file, selection, &|_| true)
+        })
     }
 
     /// Pass 2 over `paths` in parallel, outcomes in the same order.
@@ -155,6 +171,7 @@ impl Project {
         &self,
         paths: &[&Path],
         selection: Selection,
+        describe: bool,
         label: &'static str,
     ) -> Vec<Outcome> {
         let progress = if label.is_empty() {
@@ -165,7 +182,7 @@ impl Project {
         paths
             .par_iter()
             .map(|path| {
-                let outcome = self.plan_path(path, selection);
+                let outcome = self.plan_path(path, selection, describe);
                 progress.inc();
                 outcome
             })

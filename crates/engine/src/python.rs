@@ -60,4 +60,13 @@ impl Frontend for Python {
     ) -> Result<FilePlan, PlanError> {
         rewriter::plan_file_selected(file, index, selection, keep)
     }
+
+    fn plan_described(
+        &self,
+        index: &ProjectIndex,
+        file: SourceFile,
+        selection: Selection,
+    ) -> Result<FilePlan, PlanError> {
+        rewriter::plan_file_described(file, index, selection)
+    }
 }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use analyzer::{InputError, LoadedConfig, SourceFile};
+use codemod_core::block::{suppressed_by, BlockInfo};
 use codemod_core::Language;
 use rewriter::{FilePlan, PlanError, PlannedFinding, Selection};
 
@@ -55,6 +56,55 @@ impl Frontend for Rust {
         let rust = rewriter::rust_file(&file.path);
         rewriter::plan_rust_file(file, rust, selection, keep)
     }
+
+    fn plan_described(
+        &self,
+        index: &(),
+        file: SourceFile,
+        selection: Selection,
+    ) -> Result<FilePlan, PlanError> {
+        let mut plan = self.plan(index, file, selection, &|_| true)?;
+        let edition = rewriter::rust_file(&plan.file.path).edition;
+        let original: Vec<PlannedFinding> = plan
+            .findings
+            .iter()
+            .filter(|f| f.follows.is_none())
+            .cloned()
+            .collect();
+        plan.blocks = Some(Ok(describe(&plan.file, edition, &original)));
+        Ok(plan)
+    }
+}
+
+/// Block information for every finding of one Rust file, in the findings' order:
+/// lang-rust's block facts; suppressions are `// codemod: ignore[RS001]` on the block's
+/// first line or on comment lines right above it.
+fn describe(
+    file: &SourceFile,
+    edition: lang_rust::Edition,
+    findings: &[PlannedFinding],
+) -> Vec<BlockInfo> {
+    let ranges: Vec<std::ops::Range<usize>> = findings
+        .iter()
+        .map(|f| f.range.start().to_usize()..f.range.end().to_usize())
+        .collect();
+    lang_rust::describe(&file.text, edition, &ranges)
+        .into_iter()
+        .zip(findings)
+        .map(|(facts, f)| BlockInfo {
+            suppressed: suppressed_by(&facts.comments),
+            shape: format!("{}: {}", f.kind, facts.shape),
+            scope: facts.scope,
+            class: facts.class,
+            session: facts.session,
+            start_line: facts.start_line,
+            end_line: facts.end_line,
+            session_lines: facts.session_lines,
+            details: Default::default(),
+            header: facts.header,
+            text: facts.text,
+        })
+        .collect()
 }
 
 /// Words every Rust transaction shape mentions (any case).

@@ -69,7 +69,7 @@ pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>,
         .filter_map(|p| Some((target.rel(p)?, p.as_path())))
         .collect();
     let paths: Vec<&Path> = rels.iter().map(|(_, p)| *p).collect();
-    let outcomes = project.plan_paths(&paths, selection, "");
+    let outcomes = project.plan_paths(&paths, selection, false, "");
     let mut out: Vec<Planning> = rels
         .into_iter()
         .zip(outcomes)

@@ -31,10 +31,31 @@ pub fn plan_file_selected(
     selection: Selection,
     keep: impl Fn(&PlannedFinding) -> bool,
 ) -> Result<FilePlan, PlanError> {
+    plan_python(file, index, selection, &keep, false)
+}
+
+/// Like `plan_file`, with the blocks of its findings described (`FilePlan::blocks`) from
+/// the parse the findings come from: `audit` and `report`.
+pub fn plan_file_described(
+    file: SourceFile,
+    index: &ProjectIndex,
+    selection: Selection,
+) -> Result<FilePlan, PlanError> {
+    plan_python(file, index, selection, &|_| true, true)
+}
+
+fn plan_python(
+    file: SourceFile,
+    index: &ProjectIndex,
+    selection: Selection,
+    keep: &dyn Fn(&PlannedFinding) -> bool,
+    describe: bool,
+) -> Result<FilePlan, PlanError> {
     let parsed = analyzer::parse(&file)?;
     let (original, not_database) = analyzer::analyze_counting(&file, &parsed, index);
+    let mut rounds = Rounds::new(&file, &original, selection, keep);
+    let blocks = describe.then(|| analyzer::blocks::describe(&file, &parsed, &rounds.planned));
     drop(parsed);
-    let mut rounds = Rounds::new(&file, &original, selection, &keep);
     for round in 0..MAX_ROUNDS {
         if !rounds.run(round, index)? {
             break;
@@ -54,6 +75,7 @@ pub fn plan_file_selected(
         findings: planned,
         rewritten: text,
         not_database,
+        blocks,
     })
 }
 

@@ -57,6 +57,7 @@ pub fn plan_rust_file(
                 findings: planned,
                 rewritten: text,
                 not_database: vec![],
+                blocks: None,
             });
         }
         let (next, map) = apply_round(&text, &current, &chosen, &planned)?;

@@ -69,6 +69,7 @@ pub fn run(args: ApplyArgs) -> CmdResult {
     let options = Options {
         selection,
         keep_plans: true,
+        describe_blocks: false,
     };
     let run = pipeline::run(config, &args.files, &walked.files, walked.errors, options)?;
     let report = run.report;
@@ -278,6 +279,7 @@ fn run_patches(args: ApplyArgs) -> CmdResult {
         let options = Options {
             selection,
             keep_plans: true,
+            describe_blocks: false,
         };
         let root = patch_root(&present[0], &config);
         let _lock = rewriter::lock_project(&root).map_err(|busy| UsageError(busy.to_string()))?;

@@ -51,6 +51,7 @@ pub fn run(args: PlanArgs) -> CmdResult {
         selection,
         // Patches record the SHA-256 of the bytes planned (checked by `apply --patch`).
         keep_plans: args.patch_dir.is_some(),
+        describe_blocks: false,
     };
     let run = pipeline::run(config, &args.paths, &walked.files, walked.errors, options)?;
     let mut report = run.report;

@@ -1,52 +1,28 @@
-//! What `audit` and `report` need to know about each finding beyond what `plan` says,
-//! read from the file's AST and tokens: the block's extent and the lines it spends on
+//! What `audit` and `report` need to know about each Python finding beyond what `plan`
+//! says, read from the file's AST and tokens (the parse the plan was made from): the block's extent and the lines it spends on
 //! session management, its enclosing class and function, a structural fingerprint
 //! (names and literals left out), a line-shift-proof key, and the suppression comments
 //! that apply to it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use analyzer::{Kind, SourceFile};
-use rewriter::PlannedFinding;
+use codemod_core::block::{parse_suppression, BlockInfo};
+use codemod_core::plan::PlannedFinding;
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, ExceptHandler, Expr, Stmt};
+use ruff_python_parser::Parsed;
 use ruff_text_size::{Ranged, TextRange, TextSize};
-use serde::Serialize;
 
-/// Everything known about one finding's block.
-#[derive(Debug, Clone, Serialize)]
-pub struct BlockInfo {
-    /// `Class.method`, `function`, or `<module>`.
-    pub scope: String,
-    /// The innermost enclosing class, if any.
-    pub class: Option<String>,
-    /// The session's name (variable, attribute or `as` target), when there is one.
-    pub session: Option<String>,
-    /// 1-based first and last line of the block.
-    pub start_line: usize,
-    pub end_line: usize,
-    /// Lines of the block that manage the session (creation, `try:` scaffolding, handlers,
-    /// `finally:`, commits / rollbacks / closes), blank and comment-only lines left out.
-    pub session_lines: usize,
-    /// The structural fingerprint: kind, lifecycle, handler and logging / raising skeleton.
-    pub shape: String,
-    /// Concrete values the fingerprint leaves out (factory, exception types...), for
-    /// showing how blocks of one shape differ.
-    pub details: BTreeMap<&'static str, String>,
-    /// The statement's first logical line, tokens joined by one space, comments dropped
-    /// and the session renamed `S`: with the path, code and scope it keys the baseline.
-    pub header: String,
-    /// The block's source lines.
-    pub text: String,
-    /// Codes suppressed on the statement's first logical line by `# codemod: ignore[..]`;
-    /// `Some(empty)` for a bare `# codemod: ignore`.
-    pub suppressed: Option<Vec<String>>,
-}
+use crate::{Kind, SourceFile};
 
-/// Block information for every finding of one file, in the findings' order.
-pub fn describe(file: &SourceFile, findings: &[PlannedFinding]) -> Result<Vec<BlockInfo>, String> {
-    let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
+/// Block information for every finding of one file (parsed as `parsed`), in the
+/// findings' order.
+pub fn describe(
+    file: &SourceFile,
+    parsed: &Parsed<ast::ModModule>,
+    findings: &[PlannedFinding],
+) -> Result<Vec<BlockInfo>, String> {
     let module = parsed.syntax();
     let suppressions = suppressions(file, parsed.tokens());
     findings
@@ -85,30 +61,6 @@ fn suppressions(file: &SourceFile, tokens: &[ast::token::Token]) -> BTreeMap<usi
     }
     // Internally an empty string marks "all codes"; callers get `Some(vec![])`.
     out
-}
-
-/// The codes of a `# codemod: ignore[...]` comment (`Some(vec![])`: all codes).
-pub fn parse_suppression(comment: &str) -> Option<Vec<String>> {
-    let mut rest = comment;
-    while let Some(at) = rest.find("codemod:") {
-        let after = rest[at + "codemod:".len()..].trim_start();
-        if let Some(tail) = after.strip_prefix("ignore") {
-            if let Some(list) = tail.strip_prefix('[') {
-                let end = list.find(']')?;
-                let codes: Vec<String> = list[..end]
-                    .split(',')
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty())
-                    .collect();
-                return if codes.is_empty() { None } else { Some(codes) };
-            }
-            if tail.is_empty() || tail.starts_with(char::is_whitespace) {
-                return Some(vec![]);
-            }
-        }
-        rest = &rest[at + 1..];
-    }
-    None
 }
 
 // ---------------------------------------------------------------------------------------
@@ -983,25 +935,9 @@ fn header(
 mod tests {
     use super::*;
 
-    #[test]
-    fn suppression_comments() {
-        assert_eq!(parse_suppression("# codemod: ignore"), Some(vec![]));
-        assert_eq!(
-            parse_suppression("#codemod:ignore[SES001, ses004]  -- legacy"),
-            Some(vec!["SES001".into(), "ses004".into()])
-        );
-        assert_eq!(
-            parse_suppression("# noqa: E501  # codemod: ignore[SES002]"),
-            Some(vec!["SES002".into()])
-        );
-        assert_eq!(parse_suppression("# codemod: ignored"), None);
-        assert_eq!(parse_suppression("# codemod: skip-file"), None);
-        assert_eq!(parse_suppression("# codemod: ignore[]"), None);
-    }
-
     fn blocks(text: &str) -> Vec<(usize, BlockInfo)> {
         let file = SourceFile::from_text(std::path::Path::new("x.py"), text.to_string());
-        let parsed = analyzer::parse(&file).unwrap();
+        let parsed = crate::parse(&file).unwrap();
         // Every `X = SessionLocal()` statement and `with` statement, as a finding.
         let mut findings = vec![];
         fn walk(stmts: &[Stmt], out: &mut Vec<(Kind, TextRange)>) {
@@ -1024,7 +960,7 @@ mod tests {
                 line: file.line_of(range.start()),
                 column: file.column_of(range.start()),
                 kind,
-                safety: analyzer::Safety::Manual,
+                safety: crate::Safety::Manual,
                 reason: String::new(),
                 applied: false,
                 follows: None,
@@ -1032,7 +968,7 @@ mod tests {
                 range,
             });
         }
-        let infos = describe(&file, &findings).unwrap();
+        let infos = describe(&file, &parsed, &findings).unwrap();
         findings.iter().map(|f| f.line).zip(infos).collect()
     }
 
@@ -1073,7 +1009,7 @@ mod tests {
     /// `text`, on one line: everything but the block's text.
     fn info_at(text: &str, kind: Kind, marker: &str) -> String {
         let file = SourceFile::from_text(std::path::Path::new("x.py"), text.to_string());
-        let parsed = analyzer::parse(&file).unwrap();
+        let parsed = crate::parse(&file).unwrap();
         let at = TextSize::try_from(text.find(marker).unwrap()).unwrap();
         fn find(stmts: &[Stmt], at: TextSize) -> Option<TextRange> {
             stmts.iter().find_map(|s| {
@@ -1088,14 +1024,14 @@ mod tests {
             line: file.line_of(range.start()),
             column: file.column_of(range.start()),
             kind,
-            safety: analyzer::Safety::Manual,
+            safety: crate::Safety::Manual,
             reason: String::new(),
             applied: false,
             follows: None,
             test_code: false,
             range,
         };
-        let b = describe(&file, &[finding]).unwrap().remove(0);
+        let b = describe(&file, &parsed, &[finding]).unwrap().remove(0);
         format!(
             "{} {:?} {:?} {}-{} {} [{}] {:?} [{}] {:?}",
             b.scope,
