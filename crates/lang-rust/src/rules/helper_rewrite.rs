@@ -1,0 +1,495 @@
+//! RS001's rewrite into the project's closure helper: when the run has one closure helper
+//! for the block's connection type and begin, the block from its `let` to its final commit
+//! becomes `helper(conn, |tx| { <body>; Ok(..) })`, its error-path rollbacks removed as in
+//! the drop form. Only blocks that move into a closure cleanly qualify; for the others the
+//! caller keeps the drop form.
+
+use std::ops::Range;
+
+use ra_ap_syntax::ast::{self, HasName};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
+
+use super::removal::Site;
+use super::{Ctx, HelperTarget};
+use crate::finding::TextEdit;
+use crate::flow;
+use crate::helpers::{ClosureHelper, OnErr};
+use crate::syntax::{self, range};
+use crate::tx::{Tx, UseKind};
+
+/// The edits and reason of a block rewritten into a helper call.
+pub struct HelperRewrite {
+    pub edits: Vec<TextEdit>,
+    pub reason: String,
+}
+
+/// The rewrite of `tx`'s block into the run's closure helper, if there is one helper for
+/// it and the block moves into a closure cleanly. `drop_edits` remove the error-path
+/// rollbacks `sites`.
+pub fn plan(ctx: &Ctx, tx: &Tx, sites: &[Site], drop_edits: &[TextEdit]) -> Option<HelperRewrite> {
+    let target = choose(ctx, tx)?;
+    if !callable(ctx, tx, target) {
+        return None;
+    }
+    let helper = &target.helper;
+    let shape = block_shape(ctx, tx, helper, sites)?;
+    let edit = build(ctx, tx, helper, &shape, drop_edits)?;
+    if !crate::parses(&crate::apply_edits(ctx.text, &[edit.clone()]), ctx.edition) {
+        return None;
+    }
+    let on_err = match helper.on_err {
+        OnErr::RollsBack => "rolls back on `Err`",
+        OnErr::DropRollsBack => "lets drop roll back on `Err`",
+    };
+    let reason = format!(
+        "rewritten into a call of `{}`, the project's transaction helper (it commits on `Ok` and {on_err}): the block's borrows move into the closure, `?` in it now returns from the closure, and its errors must convert to the helper's error type",
+        helper.name
+    );
+    Some(HelperRewrite {
+        edits: vec![edit],
+        reason,
+    })
+}
+
+/// The one helper for the block's connection type and begin method, by use count (a tie
+/// is no helper), if the block's connection can be passed to it.
+fn choose<'c>(ctx: &'c Ctx, tx: &Tx) -> Option<&'c HelperTarget> {
+    let (conn_type, conn_mut) = receiver_param(tx)?;
+    let fits: Vec<&HelperTarget> = ctx
+        .helpers
+        .iter()
+        .filter(|t| t.helper.conn_type == conn_type && t.helper.begin == tx.method)
+        .collect();
+    let most = fits.iter().map(|t| t.uses).max()?;
+    let mut top = fits.into_iter().filter(|t| t.uses == most);
+    let chosen = top.next()?;
+    if top.next().is_some() {
+        return None;
+    }
+    let h = &chosen.helper;
+    (!h.is_async && (conn_mut || !h.conn_mut)).then_some(chosen)
+}
+
+/// The type (last segment) and `&mut`-ness of the parameter the block begins on.
+fn receiver_param(tx: &Tx) -> Option<(String, bool)> {
+    let owner = syntax::body_owner(tx.let_stmt.syntax())?;
+    let f = ast::Fn::cast(owner)?;
+    for p in f.param_list()?.params() {
+        let Some(ast::Pat::IdentPat(pat)) = p.pat() else {
+            continue;
+        };
+        if pat.name().is_some_and(|n| n.text() == tx.receiver.as_str()) {
+            let ast::Type::RefType(r) = p.ty()? else {
+                return None;
+            };
+            return Some((syntax::last_type_name(&r.ty()?)?, r.mut_token().is_some()));
+        }
+    }
+    None
+}
+
+/// The helper's name resolves where the block is: defined in the block's module, or
+/// imported there by a `use` of that name.
+fn callable(ctx: &Ctx, tx: &Tx, target: &HelperTarget) -> bool {
+    let module = module_of(tx.let_stmt.syntax());
+    let name = target.helper.name.as_str();
+    let defined_here = ctx
+        .file
+        .syntax()
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .any(|f| {
+            f.name().is_some_and(|n| n.text() == name)
+                && f.syntax().parent().is_some_and(|p| {
+                    matches!(p.kind(), SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST)
+                })
+                && module_of(f.syntax()) == module
+        });
+    let imported = ctx
+        .file
+        .syntax()
+        .descendants()
+        .filter_map(ast::UseTree::cast)
+        .any(|t| {
+            t.rename().is_none()
+                && t.use_tree_list().is_none()
+                && t.path()
+                    .and_then(|p| p.segment())
+                    .and_then(|s| s.name_ref())
+                    .is_some_and(|n| n.text() == name)
+                && module_of(t.syntax()) == module
+        });
+    (target.local && defined_here) || imported
+}
+
+/// The range of the innermost inline module around `node` (`None` at file level).
+fn module_of(node: &SyntaxNode) -> Option<Range<usize>> {
+    node.ancestors()
+        .skip(1)
+        .find_map(ast::Module::cast)
+        .map(|m| range(m.syntax()))
+}
+
+/// Where the block's parts are.
+struct Shape {
+    /// Whole lines from the one after the `let` to the one before the commit.
+    body: Range<usize>,
+    /// The final `tx.commit()` call, which starts its statement.
+    commit: ast::MethodCallExpr,
+    /// The one name the block binds that code after it reads: (name, pattern).
+    carried: Option<(String, String)>,
+}
+
+fn block_shape(ctx: &Ctx, tx: &Tx, helper: &ClosureHelper, sites: &[Site]) -> Option<Shape> {
+    if tx.has(UseKind::SetDropBehavior)
+        || tx.has(UseKind::InMacro)
+        || tx.of_kind(UseKind::Rollback).count() != sites.len()
+    {
+        return None;
+    }
+    let mut commits = tx.of_kind(UseKind::Commit);
+    let commit = commits.next()?.call.clone()?;
+    if commits.next().is_some() {
+        return None;
+    }
+    let ast::Pat::IdentPat(pat) = tx.let_stmt.pat()? else {
+        return None;
+    };
+    if pat.mut_token().is_some() && !helper.closure_gets_mut {
+        return None;
+    }
+    let at = range(commit.syntax()).start;
+    let stmt = tx
+        .scope
+        .syntax()
+        .children()
+        .find(|c| range(c).contains(&at))?;
+    let is_tail = tx.scope.tail_expr().is_some_and(|t| t.syntax() == &stmt);
+    let awaited = commit
+        .syntax()
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+    if range(&stmt).start != at || awaited || !(is_tail || ast::ExprStmt::can_cast(stmt.kind())) {
+        return None;
+    }
+    let text = ctx.text;
+    let let_range = tx.let_range();
+    if !alone_on_line(text, let_range.clone()) || !starts_line(text, at) {
+        return None;
+    }
+    let body = next_line_start(text, let_range.end)..syntax::line_start(text, at);
+    body_moves_cleanly(tx, &body, helper)?;
+    let carried = carried_out(tx, &body, range(&stmt).end)?;
+    if carried.is_some() && is_tail {
+        return None;
+    }
+    Some(Shape {
+        body,
+        commit,
+        carried,
+    })
+}
+
+/// Nothing in the body would change meaning or stop compiling inside a closure: no
+/// return of anything but `Err(..)`, no `break` / `continue` out of it, no `.await`, no
+/// macro that returns, no use of the connection the helper borrows, no `&mut tx`.
+fn body_moves_cleanly(tx: &Tx, body: &Range<usize>, helper: &ClosureHelper) -> Option<()> {
+    let owner = syntax::body_owner(tx.let_stmt.syntax());
+    let in_body = |n: &SyntaxNode| body.start <= range(n).start && range(n).end <= body.end;
+    for stmt in tx.scope.syntax().children().filter(|c| in_body(c)) {
+        for node in stmt.descendants() {
+            let owned = syntax::body_owner(&node) == owner;
+            let blocked = match node.kind() {
+                SyntaxKind::RETURN_EXPR => {
+                    owned
+                        && !ast::ReturnExpr::cast(node.clone())
+                            .and_then(|r| r.expr())
+                            .is_some_and(|e| flow::is_err_value(&e))
+                }
+                SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => leaves(&node, body),
+                SyntaxKind::AWAIT_EXPR => owned,
+                SyntaxKind::MACRO_CALL => returns_by_macro(&node),
+                SyntaxKind::NAME_REF => node.text() == tx.receiver.as_str(),
+                SyntaxKind::REF_EXPR => mut_borrow_of(&node, &tx.name, helper.closure_gets_mut),
+                _ => false,
+            };
+            if blocked {
+                return None;
+            }
+        }
+    }
+    Some(())
+}
+
+/// A `break` / `continue` that leaves `body` (labelled ones are not followed).
+fn leaves(node: &SyntaxNode, body: &Range<usize>) -> bool {
+    let labelled = node
+        .children_with_tokens()
+        .any(|c| c.kind() == SyntaxKind::LIFETIME);
+    let target = node.ancestors().find(|a| {
+        matches!(
+            a.kind(),
+            SyntaxKind::FOR_EXPR
+                | SyntaxKind::WHILE_EXPR
+                | SyntaxKind::LOOP_EXPR
+                | SyntaxKind::CLOSURE_EXPR
+                | SyntaxKind::FN
+        )
+    });
+    labelled || target.is_none_or(|t| range(&t).start < body.start)
+}
+
+fn returns_by_macro(node: &SyntaxNode) -> bool {
+    let name = ast::MacroCall::cast(node.clone())
+        .and_then(|m| m.path())
+        .and_then(|p| p.segment())
+        .and_then(|s| s.name_ref());
+    name.is_some_and(|n| matches!(&*n.text(), "bail" | "ensure" | "try"))
+}
+
+/// `&mut tx` (the closure's `tx` is a reference, not a mutable binding), or `&mut *tx`
+/// when the closure gets only `&`.
+fn mut_borrow_of(node: &SyntaxNode, name: &str, gets_mut: bool) -> bool {
+    let Some(r) = ast::RefExpr::cast(node.clone()).filter(|r| r.mut_token().is_some()) else {
+        return false;
+    };
+    let inner = r.expr().map(|e| e.syntax().text().to_string());
+    match inner.as_deref() {
+        Some(t) if t == name => true,
+        Some(t) => !gets_mut && t.trim_start_matches('*').trim() == name,
+        None => false,
+    }
+}
+
+/// The names `let` statements of the body bind that code after the block reads: none
+/// (`Some(None)`), one plain binding (`Some(Some((name, pattern)))`), or more (`None`).
+fn carried_out(tx: &Tx, body: &Range<usize>, block_end: usize) -> Option<Option<(String, String)>> {
+    let mut bound: Vec<(String, String, bool)> = Vec::new();
+    for stmt in tx.scope.syntax().children().filter_map(ast::LetStmt::cast) {
+        let r = range(stmt.syntax());
+        if r.start < body.start || r.end > body.end {
+            continue;
+        }
+        let plain = matches!(stmt.pat(), Some(ast::Pat::IdentPat(_)));
+        for pat in stmt.syntax().descendants().filter_map(ast::IdentPat::cast) {
+            if let Some(n) = pat.name() {
+                bound.push((n.text().to_string(), pat.syntax().text().to_string(), plain));
+            }
+        }
+    }
+    let read_after = |name: &str| {
+        tx.scope
+            .syntax()
+            .descendants()
+            .filter_map(ast::NameRef::cast)
+            .any(|n| range(n.syntax()).start >= block_end && n.text() == name)
+    };
+    let used: Vec<&(String, String, bool)> = bound.iter().filter(|b| read_after(&b.0)).collect();
+    match used.as_slice() {
+        [] => Some(None),
+        [(name, pat, true)] => Some(Some((name.clone(), pat.clone()))),
+        _ => None,
+    }
+}
+
+fn build(
+    ctx: &Ctx,
+    tx: &Tx,
+    helper: &ClosureHelper,
+    shape: &Shape,
+    drop_edits: &[TextEdit],
+) -> Option<TextEdit> {
+    let body = &shape.body;
+    if drop_edits
+        .iter()
+        .any(|e| e.range.start < body.start || e.range.end > body.end)
+    {
+        return None;
+    }
+    let shifted: Vec<TextEdit> = drop_edits
+        .iter()
+        .map(|e| TextEdit {
+            range: e.range.start - body.start..e.range.end - body.start,
+            replacement: e.replacement.clone(),
+        })
+        .collect();
+    let piece = crate::apply_edits(&ctx.text[body.clone()], &shifted);
+    let start = tx.let_range().start;
+    let indent = syntax::indent_at(ctx.text, start);
+    let unit = indent_unit(ctx, tx, indent);
+    let nl = syntax::line_ending_at(ctx.text, start);
+    let inner = trim_blank_lines(&indent_lines(&piece, &unit, ctx.edition)?);
+    let closure = format!("|{}| {{", tx.name);
+    let (open, close) = if helper.conn_first {
+        (
+            format!("{}({}, {closure}", helper.name, tx.receiver),
+            ")".into(),
+        )
+    } else {
+        (
+            format!("{}({closure}", helper.name),
+            format!(", {})", tx.receiver),
+        )
+    };
+    let (value, prefix) = match &shape.carried {
+        Some((name, pat)) => (name.as_str(), format!("let {pat} = ")),
+        None => ("()", String::new()),
+    };
+    let replacement =
+        format!("{prefix}{open}{nl}{inner}{indent}{unit}Ok({value}){nl}{indent}}}{close}");
+    Some(TextEdit {
+        range: start..range(shape.commit.syntax()).end,
+        replacement,
+    })
+}
+
+/// One level of indentation: what the block's lines add to the line of its `{`.
+fn indent_unit(ctx: &Ctx, tx: &Tx, indent: &str) -> String {
+    let outer = tx
+        .scope
+        .l_curly_token()
+        .map(|t| syntax::indent_at(ctx.text, usize::from(t.text_range().start())))
+        .unwrap_or("");
+    match indent.strip_prefix(outer) {
+        Some(unit) if !unit.is_empty() => unit.to_string(),
+        _ if indent.contains('\t') => "\t".into(),
+        _ => "    ".into(),
+    }
+}
+
+/// Every line of `piece` one `unit` deeper, except blank lines and lines that continue a
+/// multi-line string literal (their leading blanks are the string's contents).
+fn indent_lines(piece: &str, unit: &str, edition: crate::Edition) -> Option<String> {
+    const OPEN: &str = "fn __f() {\n";
+    let wrapped = format!("{OPEN}{piece}\n}}");
+    let parse = ast::SourceFile::parse(&wrapped, edition.to_syntax());
+    if !parse.errors().iter().all(crate::is_crlf_in_literal) {
+        return None;
+    }
+    let strings: Vec<Range<usize>> = parse
+        .tree()
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| {
+            matches!(
+                t.kind(),
+                SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING
+            )
+        })
+        .map(|t| {
+            usize::from(t.text_range().start()) - OPEN.len()
+                ..usize::from(t.text_range().end()) - OPEN.len()
+        })
+        .collect();
+    let mut out = String::with_capacity(piece.len() + piece.len() / 8);
+    let mut at = 0;
+    for line in piece.split_inclusive('\n') {
+        let inside = strings.iter().any(|r| r.start < at && at < r.end);
+        let blank = line.trim().is_empty();
+        if inside {
+            out.push_str(line);
+        } else if blank {
+            out.push_str(&line[line.trim_end_matches(['\r', '\n']).len()..]);
+        } else {
+            out.push_str(unit);
+            out.push_str(line);
+        }
+        at += line.len();
+    }
+    Some(out)
+}
+
+/// Without blank lines at the start and at the end.
+fn trim_blank_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (first, last) {
+        (Some(a), Some(b)) => lines[a..=b].concat(),
+        _ => String::new(),
+    }
+}
+
+fn starts_line(text: &str, at: usize) -> bool {
+    text[syntax::line_start(text, at)..at]
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+}
+
+fn alone_on_line(text: &str, r: Range<usize>) -> bool {
+    let rest = &text[r.end..];
+    let line = rest.find('\n').map_or(rest, |i| &rest[..i]);
+    starts_line(text, r.start) && line.trim().is_empty()
+}
+
+fn next_line_start(text: &str, at: usize) -> usize {
+    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_util::{findings, rewritten};
+    use crate::{Kind, Safety};
+
+    const HELPER: &str = "use rusqlite::{Connection, Result, Transaction};
+
+pub fn with_tx<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction()?;
+    match f(&tx) {
+        Ok(v) => {
+            tx.commit()?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = tx.rollback();
+            Err(e)
+        }
+    }
+}
+";
+
+    fn manual(src: &str) -> Vec<crate::Finding> {
+        findings(src)
+            .into_iter()
+            .filter(|f| f.kind == Kind::ManualTransaction)
+            .collect()
+    }
+
+    #[test]
+    fn a_block_becomes_a_call_of_the_helper() {
+        let src = format!(
+            "{HELPER}
+pub fn save(conn: &mut Connection, id: i64) -> Result<()> {{
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [id]) {{
+        let _ = tx.rollback();
+        return Err(e);
+    }}
+    tx.execute(\"UPDATE c SET n = n + 1\", [])?;
+    tx.commit()
+}}
+"
+        );
+        let f = manual(&src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].safety, Safety::Review);
+        assert_eq!(f[0].reason, "rewritten into a call of `with_tx`, the project's transaction helper (it commits on `Ok` and rolls back on `Err`): the block's borrows move into the closure, `?` in it now returns from the closure, and its errors must convert to the helper's error type");
+        let out = rewritten(&src);
+        assert!(
+            out.contains(
+                "pub fn save(conn: &mut Connection, id: i64) -> Result<()> {
+    with_tx(conn, |tx| {
+        if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [id]) {
+            return Err(e);
+        }
+        tx.execute(\"UPDATE c SET n = n + 1\", [])?;
+        Ok(())
+    })
+}
+"
+            ),
+            "{out}"
+        );
+    }
+}
