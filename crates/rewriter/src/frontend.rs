@@ -7,6 +7,7 @@ use std::path::Path;
 
 use analyzer::{ProjectIndex, SourceFile};
 use codemod_core::Language;
+use lang_rust::CrateIndex;
 
 use crate::{FilePlan, PlanError, PlannedFinding, Selection};
 
@@ -44,7 +45,8 @@ pub fn may_contain_blocks(file: &SourceFile, index: &ProjectIndex) -> bool {
 }
 
 /// Plan one file with its language's front-end, applying the selected rewrites `keep`
-/// accepts. `index` is the Python project index (Rust files resolve within the file).
+/// accepts. `index` is the Python project index (Rust files resolve within the file: no
+/// Rust pass 1 runs yet, so they get an empty `CrateIndex`).
 pub fn plan_source(
     file: SourceFile,
     index: &ProjectIndex,
@@ -55,7 +57,7 @@ pub fn plan_source(
         Language::Python => crate::plan_file_selected(file, index, selection, keep),
         Language::Rust => {
             let rust = crate::rust_crate::rust_file(&file.path);
-            crate::plan_rust_file(file, rust, selection, keep)
+            crate::plan_rust_file_in(file, rust, &CrateIndex::default(), selection, keep)
         }
     }
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 pub use codemod_core::{lock_project, write_atomic, ProjectBusy, ProjectLock, WriteError};
 pub use edit::{Edit, OffsetMap};
 pub use frontend::plan_source;
-pub use rust::{plan_rust_file, RustFile};
+pub use rust::{plan_rust_file, plan_rust_file_in, RustFile};
 pub use rust_crate::rust_file;
 
 /// Which rewrites to apply.

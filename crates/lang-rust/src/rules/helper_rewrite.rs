@@ -492,4 +492,209 @@ pub fn save(conn: &mut Connection, id: i64) -> Result<()> {{
             "{out}"
         );
     }
+
+    /// A second helper for the same connection type and begin.
+    const OTHER_HELPER: &str = "
+pub fn atomically<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction()?;
+    let v = f(&tx)?;
+    tx.commit()?;
+    Ok(v)
+}
+";
+
+    const BLOCK: &str = "
+pub fn save(conn: &mut Connection, id: i64) -> Result<()> {
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [id]) {
+        let _ = tx.rollback();
+        return Err(e);
+    }
+    tx.commit()
+}
+";
+
+    fn one(src: &str) -> crate::Finding {
+        let f = manual(src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        f.into_iter().next().unwrap()
+    }
+
+    fn is_drop_form(f: &crate::Finding) -> bool {
+        f.safety == Safety::Safe
+            && f.reason
+                .starts_with("the explicit rollback on the error path is removed")
+    }
+
+    #[test]
+    fn a_tie_between_two_helpers_keeps_the_drop_form() {
+        let src = format!("{HELPER}{OTHER_HELPER}{BLOCK}");
+        let f = one(&src);
+        assert!(is_drop_form(&f), "{f:?}");
+        assert!(!rewritten(&src).contains("with_tx(conn"));
+    }
+
+    #[test]
+    fn the_helper_used_most_wins() {
+        let uses = "
+fn ping(conn: &mut Connection) -> Result<()> {
+    atomically(conn, |tx| tx.execute_batch(\"SELECT 1\"))
+}
+";
+        let src = format!("{HELPER}{OTHER_HELPER}{uses}{BLOCK}");
+        let f = one(&src);
+        assert!(
+            f.reason
+                .starts_with("rewritten into a call of `atomically`"),
+            "{f:?}"
+        );
+        assert!(
+            f.reason.contains("lets drop roll back on `Err`"),
+            "{}",
+            f.reason
+        );
+        assert!(rewritten(&src).contains("    atomically(conn, |tx| {\n"));
+    }
+
+    #[test]
+    fn the_helpers_own_body_is_never_flagged() {
+        // `atomically` is not named like an implementation: only its shape makes it one.
+        let src = format!("use rusqlite::{{Connection, Result, Transaction}};\n{OTHER_HELPER}");
+        assert!(findings(&src).is_empty(), "{:?}", findings(&src));
+    }
+
+    #[test]
+    fn a_value_the_block_computes_is_returned_from_the_closure() {
+        let src = format!(
+            "{HELPER}
+pub fn count(conn: &mut Connection) -> Result<i64> {{
+    let tx = conn.transaction()?;
+    let n: i64 = tx.query_row(\"SELECT count(*) FROM t\", [], |r| r.get(0)).map_err(|e| {{
+        let _ = tx.rollback();
+        e
+    }})?;
+    tx.commit()?;
+    Ok(n)
+}}
+"
+        );
+        let out = rewritten(&src);
+        assert!(
+            out.contains(
+                "    let n = with_tx(conn, |tx| {
+        let n: i64 = tx.query_row(\"SELECT count(*) FROM t\", [], |r| r.get(0))?;
+        Ok(n)
+    })?;
+    Ok(n)
+"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn blocks_that_do_not_move_into_a_closure_keep_the_drop_form() {
+        let bodies = [
+            // the connection the helper borrows is used in the block
+            "conn.execute_batch(\"SELECT 1\")?;",
+            // leaves a loop around the block
+            "for i in 0..3 { if i == 2 { break; } }\n    loop { if id > 0 { continue; } break; }\n    let _ = id; for _ in 0..1 { }",
+            // a macro that returns
+            "ensure!(id > 0, \"bad id\");",
+            // two values read after the block
+            "let (a, b) = (1, 2);",
+        ];
+        for body in bodies {
+            let after = if body.starts_with("let (a") {
+                "let _ = (a, b);\n    "
+            } else {
+                ""
+            };
+            let src = format!(
+                "{HELPER}
+pub fn save(conn: &mut Connection, id: i64) -> Result<()> {{
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [id]) {{
+        let _ = tx.rollback();
+        return Err(e);
+    }}
+    {body}
+    tx.commit()?;
+    {after}Ok(())
+}}
+"
+            );
+            let f = one(&src);
+            let expect_drop_form = !body.starts_with("for i");
+            assert_eq!(is_drop_form(&f), expect_drop_form, "{body}\n{f:?}");
+        }
+    }
+
+    #[test]
+    fn early_exits_and_awaits_keep_the_drop_form() {
+        for (sig, body) in [
+            (
+                "fn save(conn: &mut Connection, id: i64) -> Result<()>",
+                "if id == 0 { return Ok(()); }",
+            ),
+            (
+                "fn save(conn: &mut Connection, id: i64) -> Result<()>",
+                "for _ in 0..id { break; }\n    while id > 9 { if id > 10 { return Ok(()); } }",
+            ),
+            (
+                "async fn save(conn: &mut Connection, id: i64) -> Result<()>",
+                "notify(id).await;",
+            ),
+            // an immutable connection cannot be passed to a helper that takes `&mut`
+            (
+                "fn save(conn: &Connection, id: i64) -> Result<()>",
+                "let _ = id;",
+            ),
+        ] {
+            let begin = if sig.contains("&Connection") {
+                "unchecked_transaction"
+            } else {
+                "transaction"
+            };
+            let src = format!(
+                "{HELPER}
+pub {sig} {{
+    let tx = conn.{begin}()?;
+    if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [id]) {{
+        let _ = tx.rollback();
+        return Err(e);
+    }}
+    {body}
+    tx.commit()
+}}
+"
+            );
+            let f = one(&src);
+            assert!(is_drop_form(&f), "{sig} {body}\n{f:?}");
+        }
+    }
+
+    #[test]
+    fn lines_inside_multi_line_strings_keep_their_indentation() {
+        let src = format!(
+            "{HELPER}
+pub fn save(conn: &mut Connection) -> Result<()> {{
+    let tx = conn.transaction()?;
+    if let Err(e) = tx.execute_batch(\"INSERT INTO t
+    VALUES (1)\") {{
+        let _ = tx.rollback();
+        return Err(e);
+    }}
+    tx.commit()
+}}
+"
+        );
+        let out = rewritten(&src);
+        assert!(
+            out.contains(
+                "        if let Err(e) = tx.execute_batch(\"INSERT INTO t\n    VALUES (1)\") {\n"
+            ),
+            "{out}"
+        );
+    }
 }
