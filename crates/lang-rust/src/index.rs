@@ -213,6 +213,13 @@ mod tests {
     }
 
     #[test]
+    fn facts_and_the_index_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<RustFacts>();
+        shared::<CrateIndex>();
+    }
+
+    #[test]
     fn the_prefilter_passes_every_file_with_facts() {
         assert!(may_define_facts(TYPE_FILE));
         assert!(may_define_facts("with_tx(conn, |tx| Ok(()))"));

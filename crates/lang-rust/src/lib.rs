@@ -4,11 +4,14 @@
 //!
 //! Pure analysis: no file IO. `analyze` parses with `ra_ap_syntax`, finds transactions
 //! (`let tx = conn.transaction()?`, `pool.begin().await?`, project-defined begins whose
-//! types are in the same file), and runs one rule per [`Kind`]:
+//! types are in the same file), and runs one rule per [`Kind`]. [`analyze_in`] does the
+//! same with a [`CrateIndex`] of the run's pass-1 facts ([`collect_facts`] per file), so
+//! that transaction types, begins and closure helpers of other files are known too:
 //!
 //! | code  | kind                      | rewritten?                                     |
 //! | ----- | ------------------------- | ---------------------------------------------- |
-//! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go               |
+//! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go, or the block |
+//! |       |                           | becomes a call of the run's closure helper     |
 //! | RS002 | `redundant-rollback`      | yes: the rollback before a non-`Ok` exit goes  |
 //! | RS003 | `raw-sql-transaction`     | reported                                       |
 //! | RS004 | `uncommitted-transaction` | reported                                       |

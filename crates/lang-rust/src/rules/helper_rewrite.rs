@@ -282,7 +282,7 @@ fn carried_out(tx: &Tx, body: &Range<usize>, block_end: usize) -> Option<Option<
             .syntax()
             .descendants()
             .filter_map(ast::NameRef::cast)
-            .any(|n| range(n.syntax()).start >= block_end && n.text() == name)
+            .any(|n| range(n.syntax()).start >= block_end && n.text() == name && reads_local(&n))
     };
     let used: Vec<&(String, String, bool)> = bound.iter().filter(|b| read_after(&b.0)).collect();
     match used.as_slice() {
@@ -290,6 +290,25 @@ fn carried_out(tx: &Tx, body: &Range<usize>, block_end: usize) -> Option<Option<
         [(name, pat, true)] => Some(Some((name.clone(), pat.clone()))),
         _ => None,
     }
+}
+
+/// A mention that may read a local variable: a one-segment path expression, or a
+/// shorthand struct field (`S { n }`); not a field, method or path segment of that name.
+fn reads_local(name_ref: &ast::NameRef) -> bool {
+    let Some(parent) = name_ref.syntax().parent() else {
+        return false;
+    };
+    if ast::RecordExprField::can_cast(parent.kind()) {
+        return true;
+    }
+    let Some(path) = ast::PathSegment::cast(parent).map(|s| s.parent_path()) else {
+        return false;
+    };
+    path.qualifier().is_none()
+        && path
+            .syntax()
+            .parent()
+            .is_some_and(|p| ast::PathExpr::can_cast(p.kind()))
 }
 
 fn build(
@@ -694,6 +713,50 @@ pub fn save(conn: &mut Connection) -> Result<()> {{
             out.contains(
                 "        if let Err(e) = tx.execute_batch(\"INSERT INTO t\n    VALUES (1)\") {\n"
             ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn crlf_and_tab_indented_files_keep_their_layout() {
+        let lf = format!("{HELPER}{BLOCK}").replace("    ", "\t");
+        let crlf = lf.replace('\n', "\r\n");
+        let out = rewritten(&crlf);
+        assert!(
+            out.contains("\twith_tx(conn, |tx| {\r\n\t\tif let Err(e) = tx.execute("),
+            "{out:?}"
+        );
+        assert!(out.contains("\t\tOk(())\r\n\t})\r\n}"), "{out:?}");
+        let bare_lf = out
+            .match_indices('\n')
+            .filter(|(i, _)| !out[..*i].ends_with('\r'))
+            .count();
+        assert_eq!(bare_lf, 0, "{out:?}");
+    }
+
+    #[test]
+    fn a_field_of_the_same_name_is_no_read_of_the_binding() {
+        let src = format!(
+            "{HELPER}
+pub fn save(conn: &mut Connection, p: &Point) -> Result<i64> {{
+    let tx = conn.transaction()?;
+    let x = p.x + 1;
+    if let Err(e) = tx.execute(\"INSERT INTO t VALUES (?1)\", [x]) {{
+        let _ = tx.rollback();
+        return Err(e);
+    }}
+    tx.commit()?;
+    Ok(p.x)
+}}
+"
+        );
+        let out = rewritten(&src);
+        assert!(
+            out.contains("    with_tx(conn, |tx| {\n        let x = p.x + 1;\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("        Ok(())\n    })?;\n    Ok(p.x)\n"),
             "{out}"
         );
     }
