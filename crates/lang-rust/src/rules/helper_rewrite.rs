@@ -9,10 +9,10 @@ use std::ops::Range;
 use ra_ap_syntax::ast::{self, HasName};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
+use super::closure_body::{self, Carried};
 use super::removal::Site;
 use super::{Ctx, HelperTarget};
 use crate::finding::TextEdit;
-use crate::flow;
 use crate::helpers::{ClosureHelper, OnErr};
 use crate::syntax::{self, range};
 use crate::tx::{Tx, UseKind};
@@ -137,7 +137,7 @@ struct Shape {
     /// The final `tx.commit()` call, which starts its statement.
     commit: ast::MethodCallExpr,
     /// The one name the block binds that code after it reads: (name, pattern).
-    carried: Option<(String, String)>,
+    carried: Carried,
 }
 
 fn block_shape(ctx: &Ctx, tx: &Tx, helper: &ClosureHelper, sites: &[Site]) -> Option<Shape> {
@@ -172,14 +172,18 @@ fn block_shape(ctx: &Ctx, tx: &Tx, helper: &ClosureHelper, sites: &[Site]) -> Op
     if range(&stmt).start != at || awaited || !(is_tail || ast::ExprStmt::can_cast(stmt.kind())) {
         return None;
     }
-    let text = ctx.text;
-    let let_range = tx.let_range();
-    if !alone_on_line(text, let_range.clone()) || !starts_line(text, at) {
+    let body = closure_body::inner_lines(ctx.text, tx.let_range(), at)?;
+    let owner = syntax::body_owner(tx.let_stmt.syntax());
+    let blocked = |node: &SyntaxNode| match node.kind() {
+        // The helper borrows the connection for as long as the closure runs.
+        SyntaxKind::NAME_REF => node.text() == tx.receiver.as_str(),
+        SyntaxKind::REF_EXPR => mut_borrow_of(node, &tx.name, helper.closure_gets_mut),
+        _ => false,
+    };
+    if !closure_body::moves_cleanly(&tx.scope, owner.as_ref(), &body, blocked) {
         return None;
     }
-    let body = next_line_start(text, let_range.end)..syntax::line_start(text, at);
-    body_moves_cleanly(tx, &body, helper)?;
-    let carried = carried_out(tx, &body, range(&stmt).end)?;
+    let carried = closure_body::carried_out(&tx.scope, &body, range(&stmt).end)?;
     if carried.is_some() && is_tail {
         return None;
     }
@@ -188,63 +192,6 @@ fn block_shape(ctx: &Ctx, tx: &Tx, helper: &ClosureHelper, sites: &[Site]) -> Op
         commit,
         carried,
     })
-}
-
-/// Nothing in the body would change meaning or stop compiling inside a closure: no
-/// return of anything but `Err(..)`, no `break` / `continue` out of it, no `.await`, no
-/// macro that returns, no use of the connection the helper borrows, no `&mut tx`.
-fn body_moves_cleanly(tx: &Tx, body: &Range<usize>, helper: &ClosureHelper) -> Option<()> {
-    let owner = syntax::body_owner(tx.let_stmt.syntax());
-    let in_body = |n: &SyntaxNode| body.start <= range(n).start && range(n).end <= body.end;
-    for stmt in tx.scope.syntax().children().filter(|c| in_body(c)) {
-        for node in stmt.descendants() {
-            let owned = syntax::body_owner(&node) == owner;
-            let blocked = match node.kind() {
-                SyntaxKind::RETURN_EXPR => {
-                    owned
-                        && !ast::ReturnExpr::cast(node.clone())
-                            .and_then(|r| r.expr())
-                            .is_some_and(|e| flow::is_err_value(&e))
-                }
-                SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR => leaves(&node, body),
-                SyntaxKind::AWAIT_EXPR => owned,
-                SyntaxKind::MACRO_CALL => returns_by_macro(&node),
-                SyntaxKind::NAME_REF => node.text() == tx.receiver.as_str(),
-                SyntaxKind::REF_EXPR => mut_borrow_of(&node, &tx.name, helper.closure_gets_mut),
-                _ => false,
-            };
-            if blocked {
-                return None;
-            }
-        }
-    }
-    Some(())
-}
-
-/// A `break` / `continue` that leaves `body` (labelled ones are not followed).
-fn leaves(node: &SyntaxNode, body: &Range<usize>) -> bool {
-    let labelled = node
-        .children_with_tokens()
-        .any(|c| c.kind() == SyntaxKind::LIFETIME);
-    let target = node.ancestors().find(|a| {
-        matches!(
-            a.kind(),
-            SyntaxKind::FOR_EXPR
-                | SyntaxKind::WHILE_EXPR
-                | SyntaxKind::LOOP_EXPR
-                | SyntaxKind::CLOSURE_EXPR
-                | SyntaxKind::FN
-        )
-    });
-    labelled || target.is_none_or(|t| range(&t).start < body.start)
-}
-
-fn returns_by_macro(node: &SyntaxNode) -> bool {
-    let name = ast::MacroCall::cast(node.clone())
-        .and_then(|m| m.path())
-        .and_then(|p| p.segment())
-        .and_then(|s| s.name_ref());
-    name.is_some_and(|n| matches!(&*n.text(), "bail" | "ensure" | "try"))
 }
 
 /// `&mut tx` (the closure's `tx` is a reference, not a mutable binding), or `&mut *tx`
@@ -261,56 +208,6 @@ fn mut_borrow_of(node: &SyntaxNode, name: &str, gets_mut: bool) -> bool {
     }
 }
 
-/// The names `let` statements of the body bind that code after the block reads: none
-/// (`Some(None)`), one plain binding (`Some(Some((name, pattern)))`), or more (`None`).
-fn carried_out(tx: &Tx, body: &Range<usize>, block_end: usize) -> Option<Option<(String, String)>> {
-    let mut bound: Vec<(String, String, bool)> = Vec::new();
-    for stmt in tx.scope.syntax().children().filter_map(ast::LetStmt::cast) {
-        let r = range(stmt.syntax());
-        if r.start < body.start || r.end > body.end {
-            continue;
-        }
-        let plain = matches!(stmt.pat(), Some(ast::Pat::IdentPat(_)));
-        for pat in stmt.syntax().descendants().filter_map(ast::IdentPat::cast) {
-            if let Some(n) = pat.name() {
-                bound.push((n.text().to_string(), pat.syntax().text().to_string(), plain));
-            }
-        }
-    }
-    let read_after = |name: &str| {
-        tx.scope
-            .syntax()
-            .descendants()
-            .filter_map(ast::NameRef::cast)
-            .any(|n| range(n.syntax()).start >= block_end && n.text() == name && reads_local(&n))
-    };
-    let used: Vec<&(String, String, bool)> = bound.iter().filter(|b| read_after(&b.0)).collect();
-    match used.as_slice() {
-        [] => Some(None),
-        [(name, pat, true)] => Some(Some((name.clone(), pat.clone()))),
-        _ => None,
-    }
-}
-
-/// A mention that may read a local variable: a one-segment path expression, or a
-/// shorthand struct field (`S { n }`); not a field, method or path segment of that name.
-fn reads_local(name_ref: &ast::NameRef) -> bool {
-    let Some(parent) = name_ref.syntax().parent() else {
-        return false;
-    };
-    if ast::RecordExprField::can_cast(parent.kind()) {
-        return true;
-    }
-    let Some(path) = ast::PathSegment::cast(parent).map(|s| s.parent_path()) else {
-        return false;
-    };
-    path.qualifier().is_none()
-        && path
-            .syntax()
-            .parent()
-            .is_some_and(|p| ast::PathExpr::can_cast(p.kind()))
-}
-
 fn build(
     ctx: &Ctx,
     tx: &Tx,
@@ -318,26 +215,7 @@ fn build(
     shape: &Shape,
     drop_edits: &[TextEdit],
 ) -> Option<TextEdit> {
-    let body = &shape.body;
-    if drop_edits
-        .iter()
-        .any(|e| e.range.start < body.start || e.range.end > body.end)
-    {
-        return None;
-    }
-    let shifted: Vec<TextEdit> = drop_edits
-        .iter()
-        .map(|e| TextEdit {
-            range: e.range.start - body.start..e.range.end - body.start,
-            replacement: e.replacement.clone(),
-        })
-        .collect();
-    let piece = crate::apply_edits(&ctx.text[body.clone()], &shifted);
-    let start = tx.let_range().start;
-    let indent = syntax::indent_at(ctx.text, start);
-    let unit = indent_unit(ctx, tx, indent);
-    let nl = syntax::line_ending_at(ctx.text, start);
-    let inner = trim_blank_lines(&indent_lines(&piece, &unit, ctx.edition)?);
+    let piece = closure_body::piece_after(ctx.text, &shape.body, drop_edits)?;
     let closure = format!("|{}| {{", tx.name);
     let (open, close) = if helper.conn_first {
         (
@@ -350,100 +228,18 @@ fn build(
             format!(", {})", tx.receiver),
         )
     };
-    let (value, prefix) = match &shape.carried {
-        Some((name, pat)) => (name.as_str(), format!("let {pat} = ")),
-        None => ("()", String::new()),
+    let start = tx.let_range().start;
+    let call = closure_body::Call {
+        open,
+        close,
+        start,
+        scope: &tx.scope,
+        carried: &shape.carried,
     };
-    let replacement =
-        format!("{prefix}{open}{nl}{inner}{indent}{unit}Ok({value}){nl}{indent}}}{close}");
     Some(TextEdit {
         range: start..range(shape.commit.syntax()).end,
-        replacement,
+        replacement: closure_body::closure_text(ctx, &call, &piece)?,
     })
-}
-
-/// One level of indentation: what the block's lines add to the line of its `{`.
-fn indent_unit(ctx: &Ctx, tx: &Tx, indent: &str) -> String {
-    let outer = tx
-        .scope
-        .l_curly_token()
-        .map(|t| syntax::indent_at(ctx.text, usize::from(t.text_range().start())))
-        .unwrap_or("");
-    match indent.strip_prefix(outer) {
-        Some(unit) if !unit.is_empty() => unit.to_string(),
-        _ if indent.contains('\t') => "\t".into(),
-        _ => "    ".into(),
-    }
-}
-
-/// Every line of `piece` one `unit` deeper, except blank lines and lines that continue a
-/// multi-line string literal (their leading blanks are the string's contents).
-fn indent_lines(piece: &str, unit: &str, edition: crate::Edition) -> Option<String> {
-    const OPEN: &str = "fn __f() {\n";
-    let wrapped = format!("{OPEN}{piece}\n}}");
-    let parse = ast::SourceFile::parse(&wrapped, edition.to_syntax());
-    if !parse.errors().iter().all(crate::is_crlf_in_literal) {
-        return None;
-    }
-    let strings: Vec<Range<usize>> = parse
-        .tree()
-        .syntax()
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| {
-            matches!(
-                t.kind(),
-                SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING
-            )
-        })
-        .map(|t| {
-            usize::from(t.text_range().start()) - OPEN.len()
-                ..usize::from(t.text_range().end()) - OPEN.len()
-        })
-        .collect();
-    let mut out = String::with_capacity(piece.len() + piece.len() / 8);
-    let mut at = 0;
-    for line in piece.split_inclusive('\n') {
-        let inside = strings.iter().any(|r| r.start < at && at < r.end);
-        let blank = line.trim().is_empty();
-        if inside {
-            out.push_str(line);
-        } else if blank {
-            out.push_str(&line[line.trim_end_matches(['\r', '\n']).len()..]);
-        } else {
-            out.push_str(unit);
-            out.push_str(line);
-        }
-        at += line.len();
-    }
-    Some(out)
-}
-
-/// Without blank lines at the start and at the end.
-fn trim_blank_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let first = lines.iter().position(|l| !l.trim().is_empty());
-    let last = lines.iter().rposition(|l| !l.trim().is_empty());
-    match (first, last) {
-        (Some(a), Some(b)) => lines[a..=b].concat(),
-        _ => String::new(),
-    }
-}
-
-fn starts_line(text: &str, at: usize) -> bool {
-    text[syntax::line_start(text, at)..at]
-        .chars()
-        .all(|c| c == ' ' || c == '\t')
-}
-
-fn alone_on_line(text: &str, r: Range<usize>) -> bool {
-    let rest = &text[r.end..];
-    let line = rest.find('\n').map_or(rest, |i| &rest[..i]);
-    starts_line(text, r.start) && line.trim().is_empty()
-}
-
-fn next_line_start(text: &str, at: usize) -> usize {
-    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 
 #[cfg(test)]

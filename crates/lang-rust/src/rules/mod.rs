@@ -11,6 +11,7 @@ use crate::index::{CrateIndex, Entry};
 use crate::syntax::{self, LineIndex};
 use crate::tx::{self, Locals, Tx};
 
+mod closure_body;
 pub mod double_management;
 mod helper_rewrite;
 pub mod manual_transaction;
