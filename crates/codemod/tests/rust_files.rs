@@ -262,3 +262,34 @@ fn a_tie_between_closure_helpers_keeps_the_drop_form() {
     let (_tmp, root) = copy("closure_helper_tie_keeps_the_drop_form");
     assert_apply_is_idempotent(&root);
 }
+
+#[test]
+fn a_diesel_raw_sql_block_becomes_the_closure_api() {
+    let dir = case("diesel_raw_sql_block_becomes_the_closure_api");
+    let plan = codemod(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!(
+        "diesel_raw_sql_block_becomes_the_closure_api",
+        stdout(&plan)
+    );
+    let out = stdout(&plan);
+    // signup and claim_jobs are one review finding each; purge's BEGIN and COMMIT stay.
+    assert_eq!(
+        out.matches("raw-sql-transaction [review]").count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("raw-sql-transaction [manual]").count(),
+        2,
+        "{out}"
+    );
+    let (_tmp, root) = copy("diesel_raw_sql_block_becomes_the_closure_api");
+    assert_apply_is_idempotent(&root);
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("conn.immediate_transaction::<_, AppError, _>(|conn| {"),
+        "{lib}"
+    );
+    assert!(!lib.contains("ROLLBACK"), "{lib}");
+}

@@ -12,6 +12,7 @@ use crate::syntax::{self, LineIndex};
 use crate::tx::{self, Locals, Tx};
 
 mod closure_body;
+mod diesel_closure;
 pub mod double_management;
 mod helper_rewrite;
 pub mod manual_transaction;
