@@ -13,7 +13,8 @@
 //! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go, or the block |
 //! |       |                           | becomes a call of the run's closure helper     |
 //! | RS002 | `redundant-rollback`      | yes: the rollback before a non-`Ok` exit goes  |
-//! | RS003 | `raw-sql-transaction`     | reported                                       |
+//! | RS003 | `raw-sql-transaction`     | reported; a diesel `BEGIN` … `COMMIT` block    |
+//! |       |                           | becomes `conn.transaction(\|conn\| ..)`         |
 //! | RS004 | `uncommitted-transaction` | reported                                       |
 //! | RS005 | `double-management`       | reported                                       |
 //!

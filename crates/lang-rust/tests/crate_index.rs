@@ -187,6 +187,23 @@ fn an_imported_closure_helper_of_another_file_is_the_target() {
     assert_eq!(f.safety, Safety::Safe, "{}", f.reason);
 }
 
+#[test]
+fn a_helper_two_files_define_differently_is_no_target() {
+    let files = sources("project_closure_helper_is_the_guard");
+    let reports = &files[Path::new("reports.rs")];
+    // Another `with_tx` for the same connection that lets drop roll back.
+    let other = "pub fn with_tx<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {\n    let tx = conn.transaction()?;\n    let v = f(&tx)?;\n    tx.commit()?;\n    Ok(v)\n}\n".to_string();
+    let index = index_of(files.values().chain([&other]));
+    let f = only_block(reports, &index);
+    assert_eq!(f.safety, Safety::Safe, "{}", f.reason);
+    assert!(
+        f.reason
+            .starts_with("the explicit rollback on the error path is removed"),
+        "{}",
+        f.reason
+    );
+}
+
 /// Apply every safe and review edit with the crate's index, round after round, until a
 /// round plans nothing; returns the sources and the rounds that changed something.
 fn rewrite_crate(mut files: BTreeMap<PathBuf, String>) -> (BTreeMap<PathBuf, String>, usize) {

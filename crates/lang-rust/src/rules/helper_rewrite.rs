@@ -556,4 +556,18 @@ pub fn save(conn: &mut Connection, p: &Point) -> Result<i64> {{
             "{out}"
         );
     }
+
+    #[test]
+    fn a_helper_in_another_module_is_called_only_where_it_is_imported() {
+        let helper_in_mod =
+            format!("mod db {{\n{HELPER}}}\nuse rusqlite::{{Connection, Result}};\n");
+        let not_imported = format!("{helper_in_mod}{BLOCK}");
+        assert!(is_drop_form(&one(&not_imported)));
+        let imported = format!("{helper_in_mod}use db::with_tx;\n{BLOCK}");
+        let f = one(&imported);
+        assert!(
+            f.reason.starts_with("rewritten into a call of `with_tx`"),
+            "{f:?}"
+        );
+    }
 }
