@@ -201,3 +201,119 @@ fn a_cfg_test_module_is_test_code_in_a_production_file() {
     let text = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
     assert!(!text.contains("rollback"), "{text}");
 }
+
+#[test]
+fn a_transaction_type_of_another_file_is_known_through_the_rust_pass_1() {
+    let dir = case("transaction_type_defined_in_another_file");
+    let plan = codemod(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!("transaction_type_defined_in_another_file", stdout(&plan));
+    // `jobs.rs` sees `AppTx` (db.rs) and `begin_transaction` (store.rs) through the
+    // run's pass 1: drop rolls back, so the rollback goes.
+    let out = stdout(&plan);
+    assert!(
+        out.contains("src/jobs.rs:8:5 manual-transaction [safe]")
+            && out.contains("defined in another file"),
+        "{out}"
+    );
+    let (_tmp, root) = copy("transaction_type_defined_in_another_file");
+    assert_apply_is_idempotent(&root);
+    let jobs = std::fs::read_to_string(root.join("src/jobs.rs")).unwrap();
+    assert!(!jobs.contains("rollback"), "{jobs}");
+}
+
+#[test]
+fn a_project_closure_helper_is_the_guard() {
+    let dir = case("project_closure_helper_is_the_guard");
+    let plan = codemod(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!("project_closure_helper_is_the_guard", stdout(&plan));
+    let doc = json(&codemod(&dir, &["plan", "--format", "json"]));
+    let rewrites: Vec<(String, String)> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rewrites"].as_array().unwrap().clone())
+        .map(|r| {
+            (
+                r["safety"].as_str().unwrap().to_string(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let into_helper =
+        |(_, reason): &&(String, String)| reason.starts_with("rewritten into a call of `with_tx`");
+    // open_account and transfer in lib.rs, and reports.rs, which knows the helper of
+    // lib.rs through the run's pass 1.
+    assert_eq!(
+        rewrites.iter().filter(into_helper).count(),
+        3,
+        "{rewrites:?}"
+    );
+    assert!(rewrites
+        .iter()
+        .filter(into_helper)
+        .all(|(safety, _)| safety == "review"));
+    // balances keeps the drop form; the helper is no finding.
+    assert_eq!(rewrites.len(), 4, "{rewrites:?}");
+    let (_tmp, root) = copy("project_closure_helper_is_the_guard");
+    assert_apply_is_idempotent(&root);
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(lib.contains("    let id = with_tx(conn, |tx| {\n"), "{lib}");
+    assert_eq!(
+        lib.matches("rollback").count(),
+        1,
+        "only the helper's: {lib}"
+    );
+    let reports = std::fs::read_to_string(root.join("src/reports.rs")).unwrap();
+    assert!(reports.contains("    with_tx(conn, |tx| {\n"), "{reports}");
+}
+
+#[test]
+fn a_tie_between_closure_helpers_keeps_the_drop_form() {
+    let dir = case("closure_helper_tie_keeps_the_drop_form");
+    let plan = codemod(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!("closure_helper_tie_keeps_the_drop_form", stdout(&plan));
+    let out = stdout(&plan);
+    assert!(
+        out.contains(
+            "manual-transaction [safe] the explicit rollback on the error path is removed"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("rewritten into a call of"), "{out}");
+    let (_tmp, root) = copy("closure_helper_tie_keeps_the_drop_form");
+    assert_apply_is_idempotent(&root);
+}
+
+#[test]
+fn a_diesel_raw_sql_block_becomes_the_closure_api() {
+    let dir = case("diesel_raw_sql_block_becomes_the_closure_api");
+    let plan = codemod(&dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!(
+        "diesel_raw_sql_block_becomes_the_closure_api",
+        stdout(&plan)
+    );
+    let out = stdout(&plan);
+    // signup and claim_jobs are one review finding each; purge's BEGIN and COMMIT stay.
+    assert_eq!(
+        out.matches("raw-sql-transaction [review]").count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("raw-sql-transaction [manual]").count(),
+        2,
+        "{out}"
+    );
+    let (_tmp, root) = copy("diesel_raw_sql_block_becomes_the_closure_api");
+    assert_apply_is_idempotent(&root);
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("conn.immediate_transaction::<_, AppError, _>(|conn| {"),
+        "{lib}"
+    );
+    assert!(!lib.contains("ROLLBACK"), "{lib}");
+}

@@ -1,11 +1,13 @@
-//! The Rust front-end: lang-rust's analysis, the rewriter's Rust rounds. Transaction types
-//! resolve within their file, so pass 1 keeps nothing.
+//! The Rust front-end: lang-rust's pass-1 facts merged into a `CrateIndex` (transaction
+//! types, begins and closure helpers of every file), its analysis, the rewriter's Rust
+//! rounds.
 
 use std::path::Path;
 
 use analyzer::{InputError, LoadedConfig, SourceFile};
 use codemod_core::block::{suppressed_by, BlockInfo};
 use codemod_core::Language;
+use lang_rust::{CrateIndex, RustFacts};
 use rewriter::{FilePlan, PlanError, PlannedFinding, Selection};
 
 use crate::Frontend;
@@ -13,8 +15,8 @@ use crate::Frontend;
 pub struct Rust;
 
 impl Frontend for Rust {
-    type Facts = ();
-    type Index = ();
+    type Facts = RustFacts;
+    type Index = CrateIndex;
 
     fn language(&self) -> Language {
         Language::Rust
@@ -32,34 +34,37 @@ impl Frontend for Rust {
         "//"
     }
 
-    fn may_define_facts(&self, _text: &str) -> bool {
-        false
+    fn may_define_facts(&self, text: &str) -> bool {
+        lang_rust::may_define_facts(text)
     }
 
-    fn facts(&self, _file: &SourceFile) -> Result<(), InputError> {
-        Ok(())
+    fn facts(&self, file: &SourceFile) -> Result<RustFacts, InputError> {
+        let edition = rewriter::rust_file(&file.path).edition;
+        Ok(lang_rust::collect_facts(&file.text, edition))
     }
 
-    fn index(&self, _root: &Path, _config: &LoadedConfig, _facts: Vec<()>) {}
+    fn index(&self, _root: &Path, _config: &LoadedConfig, facts: Vec<RustFacts>) -> CrateIndex {
+        CrateIndex::build(facts)
+    }
 
-    fn may_contain_blocks(&self, _index: &(), text: &str) -> bool {
+    fn may_contain_blocks(&self, _index: &CrateIndex, text: &str) -> bool {
         may_manage_transactions(text)
     }
 
     fn plan(
         &self,
-        _index: &(),
+        index: &CrateIndex,
         file: SourceFile,
         selection: Selection,
         keep: &dyn Fn(&PlannedFinding) -> bool,
     ) -> Result<FilePlan, PlanError> {
         let rust = rewriter::rust_file(&file.path);
-        rewriter::plan_rust_file(file, rust, selection, keep)
+        rewriter::plan_rust_file_in(file, rust, index, selection, keep)
     }
 
     fn plan_described(
         &self,
-        index: &(),
+        index: &CrateIndex,
         file: SourceFile,
         selection: Selection,
     ) -> Result<FilePlan, PlanError> {

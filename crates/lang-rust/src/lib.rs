@@ -4,13 +4,17 @@
 //!
 //! Pure analysis: no file IO. `analyze` parses with `ra_ap_syntax`, finds transactions
 //! (`let tx = conn.transaction()?`, `pool.begin().await?`, project-defined begins whose
-//! types are in the same file), and runs one rule per [`Kind`]:
+//! types are in the same file), and runs one rule per [`Kind`]. [`analyze_in`] does the
+//! same with a [`CrateIndex`] of the run's pass-1 facts ([`collect_facts`] per file), so
+//! that transaction types, begins and closure helpers of other files are known too:
 //!
 //! | code  | kind                      | rewritten?                                     |
 //! | ----- | ------------------------- | ---------------------------------------------- |
-//! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go               |
+//! | RS001 | `manual-transaction`      | yes: the error-path rollbacks go, or the block |
+//! |       |                           | becomes a call of the run's closure helper     |
 //! | RS002 | `redundant-rollback`      | yes: the rollback before a non-`Ok` exit goes  |
-//! | RS003 | `raw-sql-transaction`     | reported                                       |
+//! | RS003 | `raw-sql-transaction`     | reported; a diesel `BEGIN` … `COMMIT` block    |
+//! |       |                           | becomes `conn.transaction(\|conn\| ..)`         |
 //! | RS004 | `uncommitted-transaction` | reported                                       |
 //! | RS005 | `double-management`       | reported                                       |
 //!
@@ -32,6 +36,8 @@ pub mod drivers;
 mod edition;
 mod finding;
 mod flow;
+mod helpers;
+mod index;
 mod rules;
 mod syntax;
 mod tx;
@@ -41,17 +47,31 @@ pub use edition::{
     edition_from_cargo_toml, stated_edition, workspace_edition, Edition, StatedEdition,
 };
 pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit, KINDS};
+pub use index::{collect_facts, may_define_facts, CrateIndex, RustFacts};
 
 use ra_ap_syntax::ast::SourceFile;
 
 const BOM: &str = "\u{feff}";
 
-/// Analyse one Rust source file. `is_test_code` marks every finding as test code.
+/// Analyse one Rust source file on its own. `is_test_code` marks every finding as test
+/// code.
 pub fn analyze(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
+    analyze_in(text, edition, is_test_code, &CrateIndex::default())
+}
+
+/// Analyse one Rust source file of a run whose pass-1 facts are in `index`: transaction
+/// types, begin functions and closure helpers of other files are known (this file's own
+/// definitions win).
+pub fn analyze_in(
+    text: &str,
+    edition: Edition,
+    is_test_code: bool,
+    index: &CrateIndex,
+) -> Analysis {
     // The parser does not expect a byte-order mark: analyse the text after it and shift.
     let shift = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let body = &text[shift..];
-    let mut analysis = analyze_body(body, edition, is_test_code);
+    let mut analysis = analyze_body(body, edition, is_test_code, index);
     if shift > 0 {
         for f in &mut analysis.findings {
             f.range = f.range.start + shift..f.range.end + shift;
@@ -66,7 +86,7 @@ pub fn analyze(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
     analysis
 }
 
-fn analyze_body(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
+fn analyze_body(text: &str, edition: Edition, is_test_code: bool, index: &CrateIndex) -> Analysis {
     let parse = SourceFile::parse(text, edition.to_syntax());
     let parse_errors: Vec<ParseError> = parse
         .errors()
@@ -77,7 +97,7 @@ fn analyze_body(text: &str, edition: Edition, is_test_code: bool) -> Analysis {
             message: e.to_string(),
         })
         .collect();
-    let ctx = rules::Ctx::new(text, parse.tree(), is_test_code);
+    let ctx = rules::Ctx::new(text, edition, parse.tree(), is_test_code, index);
     let mut findings = rules::run(&ctx);
     if let Some(first) = parse_errors.first() {
         let reason = format!(
@@ -102,7 +122,7 @@ fn downgrade(f: &mut Finding, reason: &str) {
     f.edits.clear();
 }
 
-fn parses(text: &str, edition: Edition) -> bool {
+pub(crate) fn parses(text: &str, edition: Edition) -> bool {
     SourceFile::parse(text, edition.to_syntax())
         .errors()
         .iter()
@@ -111,7 +131,7 @@ fn parses(text: &str, edition: Edition) -> bool {
 
 /// The parser refuses a carriage return inside a multi-line literal; rustc turns CRLF
 /// into LF before it lexes, so a file with CRLF line endings has no such error.
-fn is_crlf_in_literal(e: &ra_ap_syntax::SyntaxError) -> bool {
+pub(crate) fn is_crlf_in_literal(e: &ra_ap_syntax::SyntaxError) -> bool {
     e.to_string().contains("must be escaped: `\r`")
 }
 

@@ -1,12 +1,13 @@
 //! Finding transaction values (`let tx = conn.transaction()?;`), their uses, and what
 //! dropping them does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::ast::{self, HasArgList, HasGenericArgs, HasName};
 use ra_ap_syntax::{AstNode, SyntaxNode};
 
 use crate::drivers;
+use crate::index::{BeginFact, CrateIndex, Entry};
 use crate::syntax::{self, method_name, LineIndex};
 
 /// What dropping the transaction without commit does, as far as this file shows.
@@ -72,9 +73,9 @@ impl Tx {
 }
 
 /// Types, functions and Drop impls defined in the file, to resolve project-defined
-/// transaction types.
-#[derive(Default)]
-struct Locals {
+/// transaction types; what the file does not define is looked up in the crate index.
+pub(crate) struct Locals<'i> {
+    index: &'i CrateIndex,
     /// fn name -> its return type and whether its body calls `set_drop_behavior`.
     fns: HashMap<String, Option<(ast::Type, bool)>>,
     /// struct name -> the last path segment of each field type.
@@ -83,6 +84,8 @@ struct Locals {
     drops: HashMap<String, bool>,
     /// type names whose impl blocks call `set_drop_behavior`.
     sets_drop_behavior: Vec<String>,
+    /// type names with an impl that defines `commit` or `rollback`.
+    settles: HashSet<String>,
 }
 
 fn calls_method(node: &SyntaxNode, name: &str) -> bool {
@@ -91,9 +94,16 @@ fn calls_method(node: &SyntaxNode, name: &str) -> bool {
         .any(|m| method_name(&m) == name)
 }
 
-impl Locals {
-    fn collect(file: &ast::SourceFile) -> Locals {
-        let mut locals = Locals::default();
+impl<'i> Locals<'i> {
+    pub(crate) fn collect(file: &ast::SourceFile, index: &'i CrateIndex) -> Locals<'i> {
+        let mut locals = Locals {
+            index,
+            fns: HashMap::new(),
+            structs: HashMap::new(),
+            drops: HashMap::new(),
+            sets_drop_behavior: Vec::new(),
+            settles: HashSet::new(),
+        };
         for node in file.syntax().descendants() {
             if let Some(f) = ast::Fn::cast(node.clone()) {
                 locals.add_fn(&f);
@@ -141,6 +151,17 @@ impl Locals {
         if calls_method(imp.syntax(), "set_drop_behavior") {
             self.sets_drop_behavior.push(self_name.clone());
         }
+        let defines_settle = imp.assoc_item_list().is_some_and(|l| {
+            l.assoc_items().any(|item| match item {
+                ast::AssocItem::Fn(f) => f
+                    .name()
+                    .is_some_and(|n| matches!(&*n.text(), "commit" | "rollback")),
+                _ => false,
+            })
+        });
+        if defines_settle {
+            self.settles.insert(self_name.clone());
+        }
         if imp
             .trait_()
             .and_then(|t| syntax::last_type_name(&t))
@@ -152,12 +173,23 @@ impl Locals {
         }
     }
 
-    /// What dropping a value returned by the local fn `name` does, if it is a transaction.
+    /// What dropping a value returned by the fn `name` (of this file, else of the index)
+    /// does, if it is a transaction.
     fn resolve_fn(&self, name: &str) -> Option<DropRollback> {
-        let (ty, sets) = self.fns.get(name)?.as_ref()?;
-        let ty_name = syntax::last_type_name(&unwrap_type(ty))?;
+        let (ty_name, sets) = match self.fns.get(name) {
+            Some(Some((ty, sets))) => (syntax::last_type_name(&unwrap_type(ty))?, *sets),
+            Some(None) => return None,
+            None => match self.index.begin(name)? {
+                Entry::One(b) => (b.returns.clone(), b.sets_drop_behavior),
+                Entry::Ambiguous => {
+                    return Some(DropRollback::Unknown(format!(
+                        "`{name}` is defined in several files with different return types, so what dropping its transaction does is not known"
+                    )))
+                }
+            },
+        };
         let drop = self.resolve_type(&ty_name)?;
-        if *sets {
+        if sets {
             return Some(DropRollback::Unknown(format!(
                 "`{name}` calls set_drop_behavior, so what dropping its transaction does is not known"
             )));
@@ -165,36 +197,118 @@ impl Locals {
         Some(drop)
     }
 
+    /// What dropping a value of type `name` does: by its definition in this file, else
+    /// in another file of the index, else by the driver type names.
     fn resolve_type(&self, name: &str) -> Option<DropRollback> {
-        let Some(fields) = self.structs.get(name) else {
-            return drivers::is_driver_transaction_type(name)
-                .then(|| DropRollback::Yes(format!("a driver `{name}`")));
-        };
+        if self.structs.contains_key(name) {
+            return Some(self.resolve_local_type(name));
+        }
+        match self.index.transaction_type(name) {
+            Some(Entry::One(drop)) => Some(elsewhere(drop)),
+            Some(Entry::Ambiguous) => Some(DropRollback::Unknown(format!(
+                "`{name}` is defined in several files with different drop behaviour"
+            ))),
+            None => drivers::is_driver_transaction_type(name)
+                .then(|| DropRollback::Yes(format!("a driver `{name}`"))),
+        }
+    }
+
+    /// What dropping the type `name` defined in this file does.
+    fn resolve_local_type(&self, name: &str) -> DropRollback {
+        let fields = &self.structs[name];
         if self.sets_drop_behavior.iter().any(|t| t == name) {
-            return Some(DropRollback::Unknown(format!(
-                "`{name}` calls set_drop_behavior"
-            )));
+            return DropRollback::Unknown(format!("`{name}` calls set_drop_behavior"));
         }
         match self.drops.get(name) {
-            Some(true) => Some(DropRollback::Yes(format!(
-                "`{name}`, whose Drop impl calls rollback"
-            ))),
-            Some(false) => Some(DropRollback::Unknown(format!(
-                "the Drop impl of `{name}` does not call rollback"
-            ))),
+            Some(true) => DropRollback::Yes(format!("`{name}`, whose Drop impl calls rollback")),
+            Some(false) => {
+                DropRollback::Unknown(format!("the Drop impl of `{name}` does not call rollback"))
+            }
             None if fields
                 .iter()
                 .any(|f| drivers::is_driver_transaction_type(f)) =>
             {
-                Some(DropRollback::Yes(format!(
+                DropRollback::Yes(format!(
                     "`{name}`, which wraps a driver transaction and has no Drop impl"
-                )))
+                ))
             }
-            None => Some(DropRollback::Unknown(format!(
-                "dropping `{name}` is not known to roll back"
-            ))),
+            None => DropRollback::Unknown(format!("dropping `{name}` is not known to roll back")),
         }
     }
+}
+
+/// A drop behaviour derived in another file, said so in its reason.
+fn elsewhere(drop: &DropRollback) -> DropRollback {
+    match drop {
+        DropRollback::Yes(why) => DropRollback::Yes(format!("{why}, defined in another file")),
+        DropRollback::Unknown(why) => {
+            DropRollback::Unknown(format!("{why} (defined in another file)"))
+        }
+        DropRollback::No { line } => DropRollback::No { line: *line },
+    }
+}
+
+impl Locals<'_> {
+    /// The transaction types this file defines, with what dropping them does: structs
+    /// with a Drop impl, a `commit` / `rollback` method, `set_drop_behavior` calls or a
+    /// driver transaction field.
+    pub(crate) fn transaction_types(&self) -> Vec<(String, DropRollback)> {
+        let mut out: Vec<(String, DropRollback)> = self
+            .structs
+            .iter()
+            .filter(|(name, fields)| {
+                self.drops.contains_key(*name)
+                    || self.settles.contains(*name)
+                    || self.sets_drop_behavior.contains(name)
+                    || fields
+                        .iter()
+                        .any(|f| drivers::is_driver_transaction_type(f))
+            })
+            .map(|(name, _)| (name.clone(), self.resolve_local_type(name)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// The functions and methods this file defines that may begin a transaction: named
+    /// like a begin, or returning a transaction type (of this file, a driver's, or one
+    /// named like a transaction).
+    pub(crate) fn begin_functions(&self) -> Vec<(String, BeginFact)> {
+        let mut out = Vec::new();
+        for (name, entry) in &self.fns {
+            let Some((ty, sets)) = entry else { continue };
+            let Some(returns) = syntax::last_type_name(&unwrap_type(ty)) else {
+                continue;
+            };
+            let begins = drivers::is_project_begin_name(name)
+                || drivers::is_driver_transaction_type(&returns)
+                || self.structs.contains_key(&returns) && self.transaction_type_named(&returns)
+                || names_a_transaction(&returns);
+            if begins {
+                let fact = BeginFact {
+                    returns,
+                    sets_drop_behavior: *sets,
+                };
+                out.push((name.clone(), fact));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn transaction_type_named(&self, name: &str) -> bool {
+        self.drops.contains_key(name)
+            || self.settles.contains(name)
+            || self.sets_drop_behavior.iter().any(|t| t == name)
+    }
+}
+
+/// `AppTx`, `DbTransaction`, `Txn`, `Savepoint`: a type name that says transaction.
+fn names_a_transaction(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["tx", "txn", "transaction", "savepoint"]
+        .iter()
+        .any(|w| lower.ends_with(w) || lower.starts_with(w))
 }
 
 fn struct_field_types(s: &ast::Struct) -> Vec<String> {
@@ -245,7 +359,7 @@ fn unwrap_type(ty: &ast::Type) -> ast::Type {
 
 /// What dropping the value of a begin call does; `None` when the call is no begin.
 fn resolve_begin(
-    locals: &Locals,
+    locals: &Locals<'_>,
     call: &ast::MethodCallExpr,
     awaited: bool,
 ) -> Option<DropRollback> {
@@ -260,26 +374,30 @@ fn resolve_begin(
             DropRollback::Unknown(format!("a {} transaction", g.driver))
         });
     }
+    let where_looked = if locals.index.is_empty() {
+        "in this file"
+    } else {
+        "in any file of the run"
+    };
     drivers::is_project_begin_name(&method).then(|| {
         DropRollback::Unknown(format!(
-            "`{method}` is not defined in this file, so what dropping its transaction does is not known"
+            "`{method}` is not defined {where_looked}, so what dropping its transaction does is not known"
         ))
     })
 }
 
 /// Every `let NAME = <begin call>` in the file, with its uses.
-pub fn find_transactions(file: &ast::SourceFile, lines: &LineIndex) -> Vec<Tx> {
-    let locals = Locals::collect(file);
+pub fn find_transactions(file: &ast::SourceFile, lines: &LineIndex, locals: &Locals) -> Vec<Tx> {
     let mut found = Vec::new();
     for let_stmt in file.syntax().descendants().filter_map(ast::LetStmt::cast) {
-        if let Some(tx) = transaction_of(&locals, &let_stmt, lines) {
+        if let Some(tx) = transaction_of(locals, &let_stmt, lines) {
             found.push(tx);
         }
     }
     found
 }
 
-fn transaction_of(locals: &Locals, let_stmt: &ast::LetStmt, lines: &LineIndex) -> Option<Tx> {
+fn transaction_of(locals: &Locals<'_>, let_stmt: &ast::LetStmt, lines: &LineIndex) -> Option<Tx> {
     if let_stmt.let_else().is_some() {
         return None;
     }
@@ -478,7 +596,9 @@ mod tests {
     fn txs(src: &str) -> Vec<Tx> {
         let parse = ast::SourceFile::parse(src, ra_ap_syntax::Edition::Edition2021);
         assert!(parse.errors().is_empty(), "{:?}", parse.errors());
-        find_transactions(&parse.tree(), &LineIndex::new(src))
+        let index = CrateIndex::default();
+        let locals = Locals::collect(&parse.tree(), &index);
+        find_transactions(&parse.tree(), &LineIndex::new(src), &locals)
     }
 
     #[test]

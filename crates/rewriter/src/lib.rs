@@ -17,7 +17,7 @@ mod rust_crate;
 pub use codemod_core::{lock_project, write_atomic, ProjectBusy, ProjectLock, WriteError};
 pub use edit::{Edit, OffsetMap};
 pub use python::{plan_file, plan_file_described, plan_file_selected};
-pub use rust::{plan_rust_file, RustFile};
+pub use rust::{plan_rust_file, plan_rust_file_in, RustFile};
 pub use rust_crate::rust_file;
 
 pub use codemod_core::plan::{FilePlan, NotDatabase, PlanError, PlannedFinding, Selection};

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use analyzer::{InputError, SourceFile};
-use lang_rust::{Analysis, Edition};
+use lang_rust::{Analysis, CrateIndex, Edition};
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::edit::{self, Edit, OffsetMap};
@@ -25,14 +25,29 @@ pub struct RustFile {
 }
 
 /// Analyse, apply the selected rewrites that `keep` accepts, verify. `Err(Input)` for a
-/// file that does not parse as Rust; `Err(Internal)` if our own output would not.
+/// file that does not parse as Rust; `Err(Internal)` if our own output would not. The
+/// file is analysed on its own: [`plan_rust_file_in`] with an empty index.
 pub fn plan_rust_file(
     file: SourceFile,
     rust: RustFile,
     selection: Selection,
     keep: impl Fn(&PlannedFinding) -> bool,
 ) -> Result<FilePlan, PlanError> {
-    let analysis = lang_rust::analyze(&file.text, rust.edition, rust.is_test_code);
+    plan_rust_file_in(file, rust, &CrateIndex::default(), selection, keep)
+}
+
+/// [`plan_rust_file`] for a file of a run whose pass-1 facts are in `index`
+/// (`lang_rust::collect_facts` of each file, merged by `CrateIndex::build`): transaction
+/// types, begins and closure helpers of other files are known. Every round re-analyses
+/// with the same index.
+pub fn plan_rust_file_in(
+    file: SourceFile,
+    rust: RustFile,
+    index: &CrateIndex,
+    selection: Selection,
+    keep: impl Fn(&PlannedFinding) -> bool,
+) -> Result<FilePlan, PlanError> {
+    let analysis = lang_rust::analyze_in(&file.text, rust.edition, rust.is_test_code, index);
     if let Some(e) = analysis.parse_errors.first() {
         let at = offset(e.offset);
         return Err(PlanError::Input(InputError::Syntax {
@@ -66,7 +81,7 @@ pub fn plan_rust_file(
             planned[*i].applied = true;
         }
         text = next;
-        current = lang_rust::analyze(&text, rust.edition, rust.is_test_code);
+        current = lang_rust::analyze_in(&text, rust.edition, rust.is_test_code, index);
         if let Some(e) = current.parse_errors.first() {
             return Err(PlanError::Internal {
                 line: planned[chosen[0].1].line,
@@ -248,6 +263,45 @@ mod tests {
         assert!(!p.findings.is_empty());
         assert!(p.findings.iter().all(|f| !f.applied));
         assert_eq!(p.rewritten, MANUAL);
+    }
+
+    #[test]
+    fn an_index_makes_another_files_closure_helper_the_target() {
+        let helper = "pub fn with_tx<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction()?;
+    let v = f(&tx)?;
+    tx.commit()?;
+    Ok(v)
+}
+";
+        let text = format!("use crate::db::with_tx;\n{MANUAL}");
+        let index = CrateIndex::build([lang_rust::collect_facts(helper, Edition::E2021)]);
+        let file = SourceFile::from_text(Path::new("a.rs"), text.clone());
+        let p = plan_rust_file_in(
+            file,
+            RustFile::default(),
+            &index,
+            Selection::SafeAndReview,
+            |_| true,
+        )
+        .unwrap();
+        assert!(p
+            .findings
+            .iter()
+            .any(|f| f.applied && f.safety == analyzer::Safety::Review));
+        assert!(
+            p.rewritten.contains("    with_tx(conn, |tx| {\n"),
+            "{}",
+            p.rewritten
+        );
+        // Without the index the same file gets the drop form.
+        let alone = plan(&text, Selection::SafeAndReview);
+        assert!(
+            !alone.rewritten.contains("with_tx(conn"),
+            "{}",
+            alone.rewritten
+        );
+        assert!(!alone.rewritten.contains("rollback"), "{}", alone.rewritten);
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! `manual-transaction` (RS001): a transaction begun, committed on success and rolled back
 //! by hand on the error path although dropping it already rolls back. Rewritten to the drop
-//! form: the explicit rollbacks on error paths go, the commit stays.
+//! form: the explicit rollbacks on error paths go, the commit stays. When the run has one
+//! closure helper for the block's connection, the block becomes a call of it instead
+//! (`helper_rewrite.rs`), or keeps the drop form when it does not move into a closure
+//! cleanly.
 
 use ra_ap_syntax::AstNode;
 
 use super::removal::{self, Site};
-use super::Ctx;
+use super::{helper_rewrite, Ctx};
 use crate::finding::{Finding, Kind, Safety};
 use crate::flow::{self, Handling};
 use crate::syntax::range;
@@ -53,6 +56,16 @@ fn finding_for(ctx: &Ctx, tx: &Tx) -> Option<Finding> {
             Ok(e) => edits.extend(e),
             Err(reason) => return manual(reason),
         }
+    }
+    if let Some(call) = helper_rewrite::plan(ctx, tx, &sites, &edits) {
+        return Some(ctx.finding(
+            Kind::ManualTransaction,
+            anchor,
+            span,
+            Safety::Review,
+            call.reason,
+            call.edits,
+        ));
     }
     let DropRollback::Yes(desc) = &tx.drop else {
         unreachable!("blocker() rejects other drop behaviours")

@@ -6,35 +6,69 @@ use ra_ap_syntax::ast;
 use ra_ap_syntax::{AstNode, SyntaxNode};
 
 use crate::finding::{Finding, Kind, Safety, TextEdit};
+use crate::helpers::{self, ClosureHelper};
+use crate::index::{CrateIndex, Entry};
 use crate::syntax::{self, LineIndex};
-use crate::tx::{self, Tx};
+use crate::tx::{self, Locals, Tx};
 
+mod closure_body;
+mod diesel_closure;
 pub mod double_management;
+mod helper_rewrite;
 pub mod manual_transaction;
 pub mod raw_sql_transaction;
 pub mod redundant_rollback;
 mod removal;
 pub mod uncommitted_transaction;
 
+/// A closure helper a block could be rewritten into, with how much the run uses it.
+#[derive(Debug, Clone)]
+pub struct HelperTarget {
+    pub helper: ClosureHelper,
+    /// Calls passing it a closure, in the run (this file's, when it defines the helper and
+    /// the index knows fewer).
+    pub uses: usize,
+    /// Defined in this file (else in another file of the run).
+    pub local: bool,
+}
+
 /// What every rule reads.
 pub struct Ctx<'a> {
     pub text: &'a str,
+    pub edition: crate::Edition,
     pub file: ast::SourceFile,
     pub lines: LineIndex,
     pub txs: Vec<Tx>,
     pub is_test_code: bool,
+    /// Closure helpers of this file and of the index (this file's win by name).
+    pub helpers: Vec<HelperTarget>,
+    /// The functions of this file that are closure helpers: their bodies are the guard.
+    helper_fns: Vec<Range<usize>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(text: &'a str, file: ast::SourceFile, is_test_code: bool) -> Self {
+    pub fn new(
+        text: &'a str,
+        edition: crate::Edition,
+        file: ast::SourceFile,
+        is_test_code: bool,
+        index: &CrateIndex,
+    ) -> Self {
         let lines = LineIndex::new(text);
-        let txs = tx::find_transactions(&file, &lines);
+        let locals = Locals::collect(&file, index);
+        let txs = tx::find_transactions(&file, &lines, &locals);
+        let local = helpers::find_helpers(&file, &txs);
+        let helper_fns = local.iter().map(|(_, r)| r.clone()).collect();
+        let helpers = helper_targets(&file, index, local.into_iter().map(|(h, _)| h).collect());
         Ctx {
             text,
+            edition,
             file,
             lines,
             txs,
             is_test_code,
+            helpers,
+            helper_fns,
         }
     }
 
@@ -45,9 +79,12 @@ impl<'a> Ctx<'a> {
     /// Transactions the rules look at: not moved out of sight, not inside the code that
     /// implements a transaction type or helper.
     pub fn tracked(&self) -> impl Iterator<Item = &Tx> {
-        self.txs
-            .iter()
-            .filter(|t| !t.escapes() && !syntax::in_transaction_impl(t.let_stmt.syntax()))
+        self.txs.iter().filter(|t| {
+            let at = t.let_range().start;
+            !t.escapes()
+                && !syntax::in_transaction_impl(t.let_stmt.syntax())
+                && !self.helper_fns.iter().any(|r| r.contains(&at))
+        })
     }
 
     pub fn finding(
@@ -73,6 +110,41 @@ impl<'a> Ctx<'a> {
             in_test: self.is_test_code || syntax::in_test_item(anchor),
         }
     }
+}
+
+/// The helpers a block may target: this file's, and the index's unambiguous ones whose
+/// name this file does not define.
+fn helper_targets(
+    file: &ast::SourceFile,
+    index: &CrateIndex,
+    local: Vec<ClosureHelper>,
+) -> Vec<HelperTarget> {
+    let calls = helpers::closure_call_counts(file);
+    let mut out: Vec<HelperTarget> = local
+        .into_iter()
+        .map(|h| HelperTarget {
+            uses: index
+                .closure_calls(&h.name)
+                .max(calls.get(&h.name).copied().unwrap_or(0)),
+            helper: h,
+            local: true,
+        })
+        .collect();
+    let mut elsewhere: Vec<HelperTarget> = index
+        .helpers()
+        .filter(|(name, _)| !out.iter().any(|t| &t.helper.name == *name))
+        .filter_map(|(_, entry)| match entry {
+            Entry::One(h) => Some(HelperTarget {
+                uses: index.closure_calls(&h.name),
+                helper: h.clone(),
+                local: false,
+            }),
+            Entry::Ambiguous => None,
+        })
+        .collect();
+    elsewhere.sort_by(|a, b| a.helper.name.cmp(&b.helper.name));
+    out.extend(elsewhere);
+    out
 }
 
 /// Run every rule.

@@ -1,24 +1,31 @@
 //! `raw-sql-transaction` (RS003): `BEGIN` / `COMMIT` / `ROLLBACK` sent as SQL text by hand
 //! (`conn.execute("BEGIN", [])`, `execute_batch("BEGIN IMMEDIATE")`,
-//! `sqlx::query("COMMIT").execute(..)`). Report only: the fix is the driver's transaction
-//! API, a change of structure this tool does not plan. Code that implements a transaction
+//! `sqlx::query("COMMIT").execute(..)`). Reported; a diesel `BEGIN` … `COMMIT` block that
+//! moves into a closure cleanly is one finding rewritten into diesel's
+//! `conn.transaction(|conn| ..)` (`diesel_closure.rs`). Code that implements a transaction
 //! type or helper (a `fn commit` issuing `COMMIT`) is not flagged.
 
 use ra_ap_syntax::ast::{self, HasArgList};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
+use super::diesel_closure::{self, BlockRewrite};
 use super::Ctx;
 use crate::drivers;
 use crate::finding::{Finding, Kind, Safety};
 use crate::syntax::{self, method_name, range};
 
 pub fn check(ctx: &Ctx) -> Vec<Finding> {
+    let blocks: Vec<BlockRewrite> = diesel_closure::plan(ctx)
+        .into_iter()
+        .filter(|b| !syntax::in_transaction_impl(&b.anchor))
+        .collect();
     let mut out = Vec::new();
     for node in ctx.file.syntax().descendants() {
         let Some((verb, api)) = raw_sql(&node) else {
             continue;
         };
-        if syntax::in_transaction_impl(&node) {
+        let at = range(&node).start;
+        if syntax::in_transaction_impl(&node) || blocks.iter().any(|b| b.range.contains(&at)) {
             continue;
         }
         let reason = format!("`{verb}` is sent as SQL text by hand; use {api} instead");
@@ -31,11 +38,21 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
             vec![],
         ));
     }
+    for b in blocks {
+        out.push(ctx.finding(
+            Kind::RawSqlTransaction,
+            &b.anchor,
+            b.range,
+            Safety::Review,
+            b.reason,
+            b.edits,
+        ));
+    }
     out
 }
 
 /// The verb and the API to name when `node` sends transaction-control SQL.
-fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
+pub(super) fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
         let api = drivers::sql_method_api(&method_name(&call))?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
