@@ -155,6 +155,10 @@ impl Locals {
     /// What dropping a value returned by the local fn `name` does, if it is a transaction.
     fn resolve_fn(&self, name: &str) -> Option<DropRollback> {
         let (ty, sets) = self.fns.get(name)?.as_ref()?;
+        if let ast::Type::RefType(_) = unwrap_type(ty) {
+            // A borrow of a transaction owned elsewhere: dropping it ends nothing.
+            return None;
+        }
         let ty_name = syntax::last_type_name(&unwrap_type(ty))?;
         let drop = self.resolve_type(&ty_name)?;
         if *sets {
@@ -214,7 +218,7 @@ fn struct_field_types(s: &ast::Struct) -> Vec<String> {
 }
 
 /// `Result<T, E>`, `Option<T>`, `Box<T>` -> `T` (repeatedly).
-fn unwrap_type(ty: &ast::Type) -> ast::Type {
+pub(crate) fn unwrap_type(ty: &ast::Type) -> ast::Type {
     let mut cur = ty.clone();
     loop {
         let ast::Type::PathType(p) = &cur else {

@@ -54,6 +54,7 @@ fn finding_for(ctx: &Ctx, tx: &Tx) -> Option<Finding> {
             Err(reason) => return manual(reason),
         }
     }
+    edits.extend(super::binding::adjust(ctx, tx, &sites, &edits));
     let DropRollback::Yes(desc) = &tx.drop else {
         unreachable!("blocker() rejects other drop behaviours")
     };

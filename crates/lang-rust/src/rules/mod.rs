@@ -9,6 +9,7 @@ use crate::finding::{Finding, Kind, Safety, TextEdit};
 use crate::syntax::{self, LineIndex};
 use crate::tx::{self, Tx};
 
+mod binding;
 pub mod double_management;
 pub mod manual_transaction;
 pub mod raw_sql_transaction;

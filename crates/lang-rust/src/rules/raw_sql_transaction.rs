@@ -8,20 +8,22 @@ use ra_ap_syntax::ast::{self, HasArgList};
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 use super::Ctx;
-use crate::drivers;
+use crate::drivers::{self, SqlCall};
 use crate::finding::{Finding, Kind, Safety};
 use crate::syntax::{self, method_name, range};
 
 pub fn check(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The driver in use is read from the crates the file names (`use tiberius::..`).
+    let crates = syntax::root_path_names(&ctx.file);
     for node in ctx.file.syntax().descendants() {
-        let Some((verb, api)) = raw_sql(&node) else {
+        let Some((verb, advice)) = raw_sql(&node, &crates) else {
             continue;
         };
         if syntax::in_transaction_impl(&node) {
             continue;
         }
-        let reason = format!("`{verb}` is sent as SQL text by hand; use {api} instead");
+        let reason = format!("`{verb}` is sent as SQL text by hand; {advice}");
         out.push(ctx.finding(
             Kind::RawSqlTransaction,
             &node,
@@ -34,21 +36,22 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-/// The verb and the API to name when `node` sends transaction-control SQL.
-fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
+/// The verb and the advice to give when `node` sends transaction-control SQL.
+fn raw_sql(node: &SyntaxNode, crates: &[String]) -> Option<(&'static str, String)> {
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
-        let api = drivers::sql_method_api(&method_name(&call))?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
-        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+        let verb = syntax::transaction_sql_verb(&sql)?;
+        let advice = drivers::sql_advice(&method_name(&call), SqlCall::Method, crates)?;
+        return Some((verb, advice));
     }
     if let Some(call) = ast::CallExpr::cast(node.clone()) {
-        let api = drivers::sql_function_api(&syntax::path_last(&call.expr()?)?)?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
-        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+        let verb = syntax::transaction_sql_verb(&sql)?;
+        let name = syntax::path_last(&call.expr()?)?;
+        return Some((verb, drivers::sql_advice(&name, SqlCall::Function, crates)?));
     }
     let mac = ast::MacroCall::cast(node.clone())?;
     let name = mac.path()?.segment()?.name_ref()?.text().to_string();
-    let api = drivers::sql_function_api(&name)?;
     // The macro's tokens are not parsed; its first string literal is the query.
     let first = mac
         .token_tree()?
@@ -56,7 +59,8 @@ fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
         .children_with_tokens()
         .filter_map(|e| e.into_token())
         .find(|t| t.kind() == SyntaxKind::STRING)?;
-    syntax::transaction_sql_verb(&syntax::string_token_value(&first)?).map(|v| (v, api))
+    let verb = syntax::transaction_sql_verb(&syntax::string_token_value(&first)?)?;
+    Some((verb, drivers::sql_advice(&name, SqlCall::Function, crates)?))
 }
 
 #[cfg(test)]
@@ -89,6 +93,27 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].reason.contains("sqlx's `pool.begin().await`"));
         assert!(f[1].reason.starts_with("`ROLLBACK`"));
+    }
+
+    #[test]
+    fn the_reason_names_the_driver_the_file_uses() {
+        let body = "    async fn execute(&mut self, queries: &[&str]) -> Result<usize, Error> {\n        self.simple_query(\"BEGIN TRAN T1;\").await?;\n        for q in queries {\n            self.simple_query(*q).await?;\n        }\n        self.simple_query(\"COMMIT TRAN T1\").await?;\n        Ok(queries.len())\n    }\n}\n";
+        let tiberius =
+            format!("use tiberius::{{Client, Error}};\n\nimpl Migrate for Client {{\n{body}");
+        let f = raw(&tiberius);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].reason, "`BEGIN` is sent as SQL text by hand; tiberius has no transaction API: keep `BEGIN`, `COMMIT` and `ROLLBACK` in one guard type whose `Drop` rolls back");
+        let postgres =
+            format!("use postgres::{{Client, Error}};\n\nimpl Migrate for Client {{\n{body}");
+        assert!(raw(&postgres)[0]
+            .reason
+            .contains("use postgres' `client.transaction()`"));
+        let unknown = format!("impl Migrate for Client {{\n{body}");
+        assert!(
+            raw(&unknown)[0].reason.ends_with("; use the driver's transaction API (a transaction value that rolls back when dropped) instead"),
+            "{:?}",
+            raw(&unknown)
+        );
     }
 
     #[test]
