@@ -180,19 +180,27 @@ pub enum SqlCall {
     Function,
 }
 
+/// True when some driver's `name` sends SQL text given as its first argument.
+pub fn sends_sql(name: &str, call: SqlCall) -> bool {
+    SQL_DRIVERS.iter().any(|d| match call {
+        SqlCall::Method => d.methods.contains(&name),
+        SqlCall::Function => d.functions.contains(&name),
+    })
+}
+
 /// What to do instead of sending transaction SQL through `name`, given the crates the
 /// file names (`use tiberius::..`, `sqlx::query(..)`); None when `name` sends no SQL
 /// text. The driver is the one of the crates in the file that has such a call; with none
 /// named, the only driver that has it; else the advice names no driver.
 pub fn sql_advice(name: &str, call: SqlCall, crates: &[String]) -> Option<String> {
+    if !sends_sql(name, call) {
+        return None;
+    }
     let has = |d: &&SqlDriver| match call {
         SqlCall::Method => d.methods.contains(&name),
         SqlCall::Function => d.functions.contains(&name),
     };
     let owners: Vec<&SqlDriver> = SQL_DRIVERS.iter().filter(has).collect();
-    if owners.is_empty() {
-        return None;
-    }
     let named = |d: &SqlDriver| crates.iter().any(|c| c == d.krate);
     let in_file: Vec<&SqlDriver> = owners.iter().copied().filter(|d| named(d)).collect();
     let no_driver_named = !SQL_DRIVERS.iter().any(named);

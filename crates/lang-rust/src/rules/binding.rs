@@ -38,9 +38,11 @@ pub fn adjust(ctx: &Ctx, tx: &Tx, sites: &[Site], edits: &[TextEdit]) -> Option<
         .filter(|u| !removed.iter().any(|r| r.contains(&u.offset)))
         .collect();
     let rename = left.is_empty() && !name.text().starts_with('_');
-    let receivers = Receivers::of(ctx, tx);
-    let drop_mut =
-        pat.mut_token().is_some() && left.iter().all(|u| !use_needs_mut(ctx, u, &receivers));
+    // What the methods take is looked up only for a `mut` binding (a walk over the file).
+    let drop_mut = pat.mut_token().is_some() && {
+        let receivers = Receivers::of(ctx, tx);
+        left.iter().all(|u| !use_needs_mut(ctx, u, &receivers))
+    };
     if !rename && !drop_mut {
         return None;
     }

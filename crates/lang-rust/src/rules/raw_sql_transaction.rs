@@ -38,20 +38,24 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
 
 /// The verb and the advice to give when `node` sends transaction-control SQL.
 fn raw_sql(node: &SyntaxNode, crates: &[String]) -> Option<(&'static str, String)> {
+    // The name is checked first: most calls send no SQL, and reading a literal costs more.
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+        let name = method_name(&call);
+        drivers::sends_sql(&name, SqlCall::Method).then_some(())?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
         let verb = syntax::transaction_sql_verb(&sql)?;
-        let advice = drivers::sql_advice(&method_name(&call), SqlCall::Method, crates)?;
-        return Some((verb, advice));
+        return Some((verb, drivers::sql_advice(&name, SqlCall::Method, crates)?));
     }
     if let Some(call) = ast::CallExpr::cast(node.clone()) {
+        let name = syntax::path_last(&call.expr()?)?;
+        drivers::sends_sql(&name, SqlCall::Function).then_some(())?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
         let verb = syntax::transaction_sql_verb(&sql)?;
-        let name = syntax::path_last(&call.expr()?)?;
         return Some((verb, drivers::sql_advice(&name, SqlCall::Function, crates)?));
     }
     let mac = ast::MacroCall::cast(node.clone())?;
     let name = mac.path()?.segment()?.name_ref()?.text().to_string();
+    drivers::sends_sql(&name, SqlCall::Function).then_some(())?;
     // The macro's tokens are not parsed; its first string literal is the query.
     let first = mac
         .token_tree()?
