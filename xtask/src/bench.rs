@@ -1,10 +1,19 @@
-//! `cargo xtask bench blocks`: how planning scales with the rewrites in one file.
+//! `cargo xtask bench blocks`: how planning scales with the rewrites in one file;
+//! `cargo xtask bench rust`: planning a generated Rust crate of 600 modules.
 //!
 //! For each size N it writes a project (the example's `pyproject.toml`, `app/db.py` and
 //! `app/models.py`) plus one module of N manual blocks, runs `codemod plan` on that module
 //! a few times, and prints the median wall time, the time per block and the peak memory.
 //! Planning and its diff must stay linear in the blocks: the run fails when the time per
 //! block of the largest size exceeds `--max-growth` times that of the smallest.
+//!
+//! `bench rust` writes the crate of `rust_crate` once into the cache folder, runs
+//! `codemod plan --format json` on it once to warm up (and to check that it finds what the
+//! generator put there), then times `--runs` more and prints the median, min and max wall
+//! time, files per second, peak RSS and CPU time over wall time (above 1 when files are
+//! planned in parallel; `RAYON_NUM_THREADS` sets the threads). It asserts no time.
+
+mod rust_crate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +26,24 @@ use anyhow::{bail, Context, Result};
 pub enum Args {
     /// Time `codemod plan` on one file of many blocks; fail if it grows faster than linear.
     Blocks(BlocksArgs),
+    /// Time `codemod plan --format json` on a generated Rust crate of many modules.
+    Rust(RustArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RustArgs {
+    /// The codemod binary to time (default: a release build of this workspace).
+    #[arg(long)]
+    codemod: Option<PathBuf>,
+    /// Modules in the generated crate.
+    #[arg(long, default_value_t = 600)]
+    files: usize,
+    /// Timed runs after the warm-up.
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    /// Where the generated crate is kept [default: $XDG_CACHE_HOME/session-codemod/bench or ~/.cache/session-codemod/bench]
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -45,6 +72,7 @@ struct Row {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args {
         Args::Blocks(args) => blocks(args),
+        Args::Rust(args) => rust(args),
     }
 }
 
@@ -52,12 +80,7 @@ fn blocks(args: BlocksArgs) -> Result<ExitCode> {
     if args.sizes.is_empty() || args.runs == 0 {
         bail!("--sizes and --runs must not be empty or zero");
     }
-    let exe = match args.codemod {
-        Some(path) => {
-            std::fs::canonicalize(&path).with_context(|| format!("--codemod {}", path.display()))?
-        }
-        None => release_binary()?,
-    };
+    let exe = codemod_binary(args.codemod)?;
     let example = workspace_root().join("examples/inventory_service");
     let mut rows = vec![];
     for &blocks in &args.sizes {
@@ -80,6 +103,15 @@ fn blocks(args: BlocksArgs) -> Result<ExitCode> {
         rows.push(row);
     }
     Ok(verdict(&rows, args.max_growth))
+}
+
+fn codemod_binary(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(path) => {
+            std::fs::canonicalize(&path).with_context(|| format!("--codemod {}", path.display()))
+        }
+        None => release_binary(),
+    }
 }
 
 fn workspace_root() -> PathBuf {
@@ -127,11 +159,29 @@ fn project_of_blocks(example: &Path, dir: &Path, blocks: usize) -> Result<()> {
 /// every block as a safe rewrite (its output goes to `plan.txt`).
 fn time_plan(exe: &Path, dir: &Path, blocks: usize) -> Result<(f64, u64)> {
     let plan_txt = dir.join("plan.txt");
+    let run = run_timed(exe, dir, &["plan", "app/blocks.py"], &plan_txt)?;
+    let summary = std::fs::read_to_string(&plan_txt)?;
+    if !summary.contains(&format!("rewrites:       safe {blocks}\n")) {
+        bail!("codemod plan did not plan {blocks} safe rewrites (see its summary)");
+    }
+    Ok((run.seconds, run.peak_bytes))
+}
+
+/// What one timed run of codemod took.
+struct Timed {
+    seconds: f64,
+    /// User and system CPU time of the process.
+    cpu_seconds: f64,
+    peak_bytes: u64,
+}
+
+/// Run `exe args` in `dir` with its stdout in `out`; it must exit 0.
+fn run_timed(exe: &Path, dir: &Path, args: &[&str], out: &Path) -> Result<Timed> {
     let start = Instant::now();
     let child = Command::new(exe)
-        .args(["plan", "app/blocks.py"])
+        .args(args)
         .current_dir(dir)
-        .stdout(std::fs::File::create(&plan_txt)?)
+        .stdout(std::fs::File::create(out)?)
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", exe.display()))?;
@@ -147,13 +197,107 @@ fn time_plan(exe: &Path, dir: &Path, blocks: usize) -> Result<(f64, u64)> {
     // SAFETY: initialised by the successful wait4 above.
     let usage = unsafe { usage.assume_init() };
     if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("codemod plan failed in {} (status {status})", dir.display());
+        bail!(
+            "codemod {} failed in {} (status {status})",
+            args.join(" "),
+            dir.display()
+        );
     }
-    let summary = std::fs::read_to_string(&plan_txt)?;
-    if !summary.contains(&format!("rewrites:       safe {blocks}\n")) {
-        bail!("codemod plan did not plan {blocks} safe rewrites (see its summary)");
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(Timed {
+        seconds,
+        cpu_seconds: secs(usage.ru_utime) + secs(usage.ru_stime),
+        peak_bytes: u64::try_from(usage.ru_maxrss)? * 1024,
+    })
+}
+
+fn rust(args: RustArgs) -> Result<ExitCode> {
+    if args.files == 0 || args.runs == 0 {
+        bail!("--files and --runs must not be zero");
     }
-    Ok((seconds, u64::try_from(usage.ru_maxrss)? * 1024))
+    let exe = codemod_binary(args.codemod)?;
+    let cache = match args.cache {
+        Some(dir) => std::path::absolute(dir)?,
+        None => crate::corpus::cache_home()?.join("bench"),
+    };
+    let dir = cached_crate(&cache, args.files)?;
+    let expected = rust_crate::expected(args.files);
+    let out = cache.join("plan.json");
+    let plan = ["plan", "--format", "json"];
+    let warm = run_timed(&exe, &dir, &plan, &out)?;
+    let lines = check_rust_plan(&out, &dir, args.files + 1, &expected)?;
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "unset".into());
+    println!(
+        "bench rust: {} files, {lines} lines ({}); RAYON_NUM_THREADS={threads}; warm-up {:.3} s",
+        args.files + 1,
+        dir.display(),
+        warm.seconds
+    );
+    let runs = (0..args.runs)
+        .map(|_| run_timed(&exe, &dir, &plan, &out))
+        .collect::<Result<Vec<Timed>>>()?;
+    print_rust_runs(&runs, args.files + 1);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The generated crate in `cache`, written when missing (into a temp folder renamed into
+/// place, so an interrupted write is never taken for a crate).
+fn cached_crate(cache: &Path, files: usize) -> Result<PathBuf> {
+    let dir = cache.join(format!("rust-crate-v{}-{files}", rust_crate::VERSION));
+    if !dir.is_dir() {
+        std::fs::create_dir_all(cache).with_context(|| cache.display().to_string())?;
+        let scratch = tempfile::tempdir_in(cache)?;
+        rust_crate::write(scratch.path(), files)?;
+        std::fs::rename(scratch.keep(), &dir)?;
+    }
+    Ok(dir)
+}
+
+/// The plan must have read every file and found what the generator wrote; the crate's
+/// line count.
+fn check_rust_plan(
+    out: &Path,
+    dir: &Path,
+    files: usize,
+    expected: &[(&str, usize)],
+) -> Result<usize> {
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out)?)?;
+    let summary = &doc["summary"];
+    if summary["files_scanned"].as_u64() != Some(files as u64) {
+        bail!(
+            "codemod scanned {} files, not {files}",
+            summary["files_scanned"]
+        );
+    }
+    for (kind, count) in expected {
+        let found = summary["blocks_by_kind"][kind].as_u64().unwrap_or(0);
+        if found != *count as u64 {
+            bail!("codemod found {found} {kind}, the generator wrote {count}");
+        }
+    }
+    let mut lines = 0;
+    for entry in std::fs::read_dir(dir.join("src"))? {
+        lines += std::fs::read_to_string(entry?.path())?.lines().count();
+    }
+    Ok(lines)
+}
+
+fn print_rust_runs(runs: &[Timed], files: usize) {
+    let mut wall: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+    wall.sort_by(f64::total_cmp);
+    let median = wall[wall.len() / 2];
+    let cpu = runs.iter().map(|r| r.cpu_seconds).sum::<f64>() / runs.len() as f64;
+    let wall_mean = wall.iter().sum::<f64>() / wall.len() as f64;
+    let peak = runs.iter().map(|r| r.peak_bytes).max().unwrap_or(0);
+    println!(
+        "{} runs: median {median:.3} s, min {:.3} s, max {:.3} s; {:.0} files/s; peak RSS {} MB; CPU {cpu:.3} s per run ({:.2}x wall)",
+        runs.len(),
+        wall[0],
+        wall[wall.len() - 1],
+        files as f64 / median,
+        peak >> 20,
+        cpu / wall_mean
+    );
 }
 
 fn print_row(row: &Row) {

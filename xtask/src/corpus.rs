@@ -304,6 +304,11 @@ fn workspace_root() -> PathBuf {
 }
 
 fn default_cache_dir() -> Result<PathBuf> {
+    Ok(cache_home()?.join("corpus"))
+}
+
+/// `$XDG_CACHE_HOME/session-codemod` or `~/.cache/session-codemod`.
+pub fn cache_home() -> Result<PathBuf> {
     let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir,
         _ => {
@@ -313,7 +318,7 @@ fn default_cache_dir() -> Result<PathBuf> {
             PathBuf::from(home).join(".cache")
         }
     };
-    Ok(base.join("session-codemod").join("corpus"))
+    Ok(base.join("session-codemod"))
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

@@ -1,5 +1,6 @@
-//! `[tool.codemod]` in `pyproject.toml`, or a `codemod.toml`: the first found walking up
-//! from the scanned path. Unknown keys and bad values are errors naming the file and key.
+//! `[tool.codemod]` in `pyproject.toml`, a `codemod.toml`, or `[package.metadata.codemod]`
+//! / `[workspace.metadata.codemod]` in a `Cargo.toml`: the first found walking up from the
+//! scanned path. Unknown keys and bad values are errors naming the file and key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,9 +181,12 @@ impl LoadedConfig {
             .collect()
     }
 
-    /// Walk up from `start` to the first `codemod.toml` or `pyproject.toml` with a
-    /// `[tool.codemod]` table, stopping at the repository root (the folder holding `.git`):
-    /// a config above the repository belongs to someone else.
+    /// Walk up from `start` to the first folder with a config, stopping at the repository
+    /// root (the folder holding `.git`): a config above the repository belongs to someone
+    /// else. In one folder, `codemod.toml` wins over `[tool.codemod]` in `pyproject.toml`,
+    /// which wins over `Cargo.toml`'s `[package.metadata.codemod]`, then its
+    /// `[workspace.metadata.codemod]`. A package manifest without its own section takes
+    /// its workspace's section (from the workspace root above it) when that has one.
     pub fn discover(start: &Path) -> Result<LoadedConfig, ConfigError> {
         let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
         let mut dir = if start.is_dir() {
@@ -191,16 +195,8 @@ impl LoadedConfig {
             start.parent()
         };
         while let Some(d) = dir {
-            let codemod = d.join("codemod.toml");
-            if codemod.is_file() {
-                return Self::from_file(&codemod);
-            }
-            let pyproject = d.join("pyproject.toml");
-            if pyproject.is_file() {
-                let text = read(&pyproject)?;
-                if let Some(cfg) = parse_pyproject(&pyproject, &text)? {
-                    return Self::build(cfg, Some(pyproject.clone()), d.to_path_buf());
-                }
+            if let Some(found) = config_in(d)? {
+                return Ok(found);
             }
             if d.join(".git").exists() {
                 break;
@@ -217,15 +213,16 @@ impl LoadedConfig {
         })
     }
 
-    /// Load a `codemod.toml` (top-level keys) or a `pyproject.toml` (`[tool.codemod]`).
+    /// Load a `codemod.toml` (top-level keys), a `pyproject.toml` (`[tool.codemod]`) or a
+    /// `Cargo.toml` (`[package.metadata.codemod]`, else `[workspace.metadata.codemod]`).
     pub fn from_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
         let text = read(path)?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-        let cfg = if is_pyproject {
-            parse_pyproject(path, &text)?.unwrap_or_default()
-        } else {
-            toml::from_str::<Config>(&text).map_err(|e| invalid(path, &text, &e))?
+        let name = path.file_name().and_then(|n| n.to_str());
+        let cfg = match name {
+            Some("pyproject.toml") => parse_pyproject(path, &text)?.unwrap_or_default(),
+            Some("Cargo.toml") => parse_cargo(path, &text)?.own().unwrap_or_default(),
+            _ => toml::from_str::<Config>(&text).map_err(|e| invalid(path, &text, &e))?,
         };
         Self::build(cfg, Some(path.to_path_buf()), root)
     }
@@ -323,6 +320,122 @@ impl LoadedConfig {
             per_file_ignores,
         })
     }
+}
+
+/// The config of folder `d`, by the precedence `discover` documents.
+fn config_in(d: &Path) -> Result<Option<LoadedConfig>, ConfigError> {
+    let codemod = d.join("codemod.toml");
+    if codemod.is_file() {
+        return LoadedConfig::from_file(&codemod).map(Some);
+    }
+    let pyproject = d.join("pyproject.toml");
+    if pyproject.is_file() {
+        let text = read(&pyproject)?;
+        if let Some(cfg) = parse_pyproject(&pyproject, &text)? {
+            return LoadedConfig::build(cfg, Some(pyproject), d.to_path_buf()).map(Some);
+        }
+    }
+    let cargo = d.join("Cargo.toml");
+    if !cargo.is_file() {
+        return Ok(None);
+    }
+    let manifest = parse_cargo(&cargo, &read(&cargo)?)?;
+    let is_package = manifest.package.is_some();
+    let workspace_dir = manifest.package.as_ref().and_then(|p| p.workspace.clone());
+    if let Some(cfg) = manifest.own() {
+        return LoadedConfig::build(cfg, Some(cargo), d.to_path_buf()).map(Some);
+    }
+    if !is_package {
+        return Ok(None);
+    }
+    let Some(root) = workspace_root(d, workspace_dir.as_deref())? else {
+        return Ok(None);
+    };
+    let manifest = root.join("Cargo.toml");
+    let section = parse_cargo(&manifest, &read(&manifest)?)?.workspace_section();
+    match section {
+        Some(cfg) => LoadedConfig::build(cfg, Some(manifest), root).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The workspace root of the package in `dir`: `package.workspace` when the manifest sets
+/// it, else the nearest folder above with a `Cargo.toml` holding `[workspace]`, up to the
+/// repository root. Cargo's `members` / `exclude` lists are not read.
+fn workspace_root(dir: &Path, declared: Option<&str>) -> Result<Option<PathBuf>, ConfigError> {
+    if let Some(rel) = declared {
+        let root = dir.join(rel);
+        let root = if root.ends_with("Cargo.toml") {
+            root.parent().map(Path::to_path_buf).unwrap_or(root)
+        } else {
+            root
+        };
+        return Ok(root.join("Cargo.toml").is_file().then_some(root));
+    }
+    if dir.join(".git").exists() {
+        return Ok(None);
+    }
+    let mut up = dir.parent();
+    while let Some(d) = up {
+        let manifest = d.join("Cargo.toml");
+        if manifest.is_file()
+            && parse_cargo(&manifest, &read(&manifest)?)?
+                .workspace
+                .is_some()
+        {
+            return Ok(Some(d.to_path_buf()));
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        up = d.parent();
+    }
+    Ok(None)
+}
+
+/// The parts of a Cargo manifest config discovery reads; every other key is ignored.
+#[derive(Deserialize)]
+struct CargoManifest {
+    package: Option<CargoPackage>,
+    workspace: Option<CargoSection>,
+}
+
+#[derive(Deserialize)]
+struct CargoPackage {
+    metadata: Option<CargoMetadata>,
+    /// `package.workspace`: the path to the workspace root, when not the folder above.
+    workspace: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CargoSection {
+    metadata: Option<CargoMetadata>,
+}
+
+#[derive(Deserialize)]
+struct CargoMetadata {
+    codemod: Option<Config>,
+}
+
+impl CargoManifest {
+    /// The manifest's own section: the package's, else the workspace's.
+    fn own(self) -> Option<Config> {
+        let package = self
+            .package
+            .and_then(|p| p.metadata)
+            .and_then(|m| m.codemod);
+        package.or_else(|| self.workspace.and_then(|w| w.metadata)?.codemod)
+    }
+
+    fn workspace_section(self) -> Option<Config> {
+        self.workspace.and_then(|w| w.metadata)?.codemod
+    }
+}
+
+/// A `Cargo.toml` read for its codemod sections. They are deserialized in place, so an
+/// unknown key is an error with its line.
+fn parse_cargo(path: &Path, text: &str) -> Result<CargoManifest, ConfigError> {
+    toml::from_str(text).map_err(|e| invalid(path, text, &e))
 }
 
 /// A `guard-import` is one import statement, and it binds the root name of the guard it
@@ -507,6 +620,146 @@ mod tests {
         let found = LoadedConfig::discover(&repo.join("src")).unwrap();
         assert!(found.path.is_none(), "{:?}", found.path);
         assert_eq!(found.config.guard, None);
+    }
+
+    const PACKAGE: &str = "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\n";
+
+    fn mkdir(dir: &Path) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        dir.to_path_buf()
+    }
+
+    #[test]
+    fn cargo_package_metadata_is_a_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = format!("{PACKAGE}\n[package.metadata.codemod]\nexclude = [\"src/generated\"]\n\n[dependencies]\nrusqlite = \"0.31\"\n");
+        write(dir.path(), "Cargo.toml", &manifest);
+        let cfg = LoadedConfig::discover(&mkdir(&dir.path().join("src"))).unwrap();
+        assert!(cfg.path.as_ref().unwrap().ends_with("Cargo.toml"));
+        assert!(cfg.is_excluded(&cfg.root.join("src/generated/schema.rs")));
+        assert!(!cfg.is_excluded(&cfg.root.join("src/lib.rs")));
+        let cfg = LoadedConfig::from_file(&dir.path().join("Cargo.toml")).unwrap();
+        assert_eq!(cfg.config.exclude, ["src/generated"]);
+    }
+
+    #[test]
+    fn unknown_key_in_cargo_metadata_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for section in ["package", "workspace"] {
+            let head = if section == "package" {
+                PACKAGE
+            } else {
+                "[workspace]\nmembers = []\n"
+            };
+            let manifest =
+                format!("{head}\n[{section}.metadata.codemod]\nexclude = []\ngaurd = \"x()\"\n");
+            write(dir.path(), "Cargo.toml", &manifest);
+            let err = LoadedConfig::discover(dir.path()).unwrap_err().to_string();
+            let line = manifest
+                .lines()
+                .position(|l| l.starts_with("gaurd"))
+                .unwrap()
+                + 1;
+            assert!(err.contains("Cargo.toml: "), "{err}");
+            assert!(err.contains(&format!("line {line}, column 1")), "{err}");
+            assert!(err.contains("gaurd"), "{err}");
+        }
+    }
+
+    #[test]
+    fn one_folder_precedence_codemod_pyproject_package_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let guard = |d: &Path| LoadedConfig::discover(d).unwrap().config.guard;
+        write(d, "Cargo.toml", &format!("{PACKAGE}[package.metadata.codemod]\nguard = \"package()\"\n[workspace.metadata.codemod]\nguard = \"workspace()\"\n"));
+        assert_eq!(guard(d).as_deref(), Some("package()"));
+        write(
+            d,
+            "pyproject.toml",
+            "[tool.codemod]\nguard = \"pyproject()\"\n",
+        );
+        assert_eq!(guard(d).as_deref(), Some("pyproject()"));
+        write(d, "codemod.toml", "guard = \"codemod()\"\n");
+        assert_eq!(guard(d).as_deref(), Some("codemod()"));
+        std::fs::remove_file(d.join("codemod.toml")).unwrap();
+        std::fs::remove_file(d.join("pyproject.toml")).unwrap();
+        write(
+            d,
+            "Cargo.toml",
+            "[workspace]\n[workspace.metadata.codemod]\nguard = \"workspace()\"\n",
+        );
+        assert_eq!(guard(d).as_deref(), Some("workspace()"));
+    }
+
+    #[test]
+    fn a_member_without_a_section_takes_its_workspace_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.metadata.codemod]\nexclude = [\"crates/jobs/src/legacy.rs\"]\n");
+        let member = mkdir(&root.join("crates/jobs"));
+        write(&member, "Cargo.toml", PACKAGE);
+        let cfg = LoadedConfig::discover(&mkdir(&member.join("src"))).unwrap();
+        assert_eq!(cfg.path.as_deref(), Some(root.join("Cargo.toml").as_path()));
+        assert_eq!(cfg.root, root);
+        assert!(cfg.is_excluded(&root.join("crates/jobs/src/legacy.rs")));
+        // A folder between the member and the root does not come first: the member's
+        // manifest is nearer and names its workspace.
+        write(
+            &root.join("crates"),
+            "codemod.toml",
+            "guard = \"between()\"\n",
+        );
+        assert_eq!(LoadedConfig::discover(&member).unwrap().config.guard, None);
+        // Its own section wins over the workspace's.
+        write(
+            &member,
+            "Cargo.toml",
+            &format!("{PACKAGE}[package.metadata.codemod]\nguard = \"own()\"\n"),
+        );
+        let cfg = LoadedConfig::discover(&member).unwrap();
+        assert_eq!(cfg.config.guard.as_deref(), Some("own()"));
+        assert!(cfg.config.exclude.is_empty());
+    }
+
+    #[test]
+    fn a_declared_workspace_path_is_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = mkdir(&dir.path().join("ws"));
+        write(
+            &root,
+            "Cargo.toml",
+            "[workspace]\n[workspace.metadata.codemod]\nguard = \"ws()\"\n",
+        );
+        let member = mkdir(&dir.path().join("elsewhere/jobs"));
+        write(
+            &member,
+            "Cargo.toml",
+            &format!("{PACKAGE}workspace = \"../../ws\"\n"),
+        );
+        let cfg = LoadedConfig::discover(&member).unwrap();
+        assert_eq!(cfg.config.guard.as_deref(), Some("ws()"));
+    }
+
+    #[test]
+    fn manifests_without_a_section_are_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "codemod.toml", "guard = \"above()\"\n");
+        write(root, "Cargo.toml", "[workspace]\nmembers = [\"jobs\"]\n");
+        let member = mkdir(&root.join("jobs"));
+        write(&member, "Cargo.toml", PACKAGE);
+        let cfg = LoadedConfig::discover(&member).unwrap();
+        assert_eq!(cfg.config.guard.as_deref(), Some("above()"));
+        // The repository root ends the search for a workspace too.
+        let repo = mkdir(&root.join("repo"));
+        mkdir(&repo.join(".git"));
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\n[workspace.metadata.codemod]\nguard = \"outside()\"\n",
+        );
+        write(&repo, "Cargo.toml", PACKAGE);
+        assert_eq!(LoadedConfig::discover(&repo).unwrap().config.guard, None);
     }
 
     #[test]

@@ -317,3 +317,34 @@ fn a_diesel_raw_sql_block_becomes_the_closure_api() {
     );
     assert!(!lib.contains("ROLLBACK"), "{lib}");
 }
+
+#[test]
+fn config_in_cargo_metadata_is_inherited_from_the_workspace() {
+    let dir = case("config_in_cargo_metadata");
+    let plan = codemod(&dir, &["plan", "jobs"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    insta::assert_snapshot!("config_in_cargo_metadata", stdout(&plan));
+    let out = stdout(&plan);
+    // The member has no section: the workspace's applies, its globs relative to the root.
+    assert!(out.contains("config:         Cargo.toml\n"), "{out}");
+    assert!(
+        out.contains("jobs/src/lib.rs:9:5 manual-transaction"),
+        "{out}"
+    );
+    assert!(!out.contains("vendored"), "{out}");
+    // Planned from inside the member, the same config applies.
+    let inside = stdout(&codemod(&dir.join("jobs"), &["plan"]));
+    assert!(!inside.contains("vendored"), "{inside}");
+    // Without the section, the vendored copy would be rewritten too.
+    let (_tmp, root) = copy("config_in_cargo_metadata");
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"jobs\"]\n",
+    )
+    .unwrap();
+    let without = stdout(&codemod(&root, &["plan", "jobs"]));
+    assert!(
+        without.contains("jobs/src/vendored/mod.rs:6:5"),
+        "{without}"
+    );
+}

@@ -111,52 +111,111 @@ pub fn is_driver_transaction_type(name: &str) -> bool {
     matches!(name, "Transaction" | "DatabaseTransaction" | "Savepoint")
 }
 
-/// Methods that run SQL text given as their first argument, and the transaction API of
-/// the driver they belong to.
-const SQL_METHODS: &[(&str, &str)] = &[
-    (
-        "execute_batch",
-        "rusqlite's `conn.transaction()` and `tx.commit()`",
-    ),
-    (
-        "batch_execute",
-        "postgres' `client.transaction()` and `tx.commit()`",
-    ),
-    (
-        "simple_query",
-        "postgres' `client.transaction()` and `tx.commit()`",
-    ),
-    (
-        "execute_unprepared",
-        "sea-orm's `db.begin().await` and `txn.commit().await`",
-    ),
-    (
-        "execute",
-        "the driver's transaction API (`conn.transaction()` and `tx.commit()`)",
-    ),
-    (
-        "query",
-        "the driver's transaction API (`conn.transaction()` and `tx.commit()`)",
-    ),
-];
-
-/// The transaction API to name for SQL sent through `conn.method("...")`.
-pub fn sql_method_api(method: &str) -> Option<&'static str> {
-    SQL_METHODS
-        .iter()
-        .find(|(m, _)| *m == method)
-        .map(|(_, api)| *api)
+/// A driver that runs SQL text: its crate, the calls that send SQL text given as their
+/// first argument, and its transaction API (None: it has none).
+struct SqlDriver {
+    krate: &'static str,
+    name: &'static str,
+    methods: &'static [&'static str],
+    functions: &'static [&'static str],
+    api: Option<&'static str>,
 }
 
-/// Free functions that build a query from SQL text (`sqlx::query("..")`), and the API to name.
-pub fn sql_function_api(name: &str) -> Option<&'static str> {
-    match name {
-        "query" | "raw_sql" | "query_as" | "query_scalar" => {
-            Some("sqlx's `pool.begin().await` and `tx.commit().await`")
-        }
-        "sql_query" => Some("diesel's `conn.transaction(|conn| ..)`"),
-        _ => None,
+const SQL_DRIVERS: &[SqlDriver] = &[
+    SqlDriver {
+        krate: "rusqlite",
+        name: "rusqlite",
+        methods: &["execute_batch", "execute"],
+        functions: &[],
+        api: Some("rusqlite's `conn.transaction()` and `tx.commit()`"),
+    },
+    SqlDriver {
+        krate: "postgres",
+        name: "postgres",
+        methods: &["batch_execute", "simple_query", "execute", "query"],
+        functions: &[],
+        api: Some("postgres' `client.transaction()` and `tx.commit()`"),
+    },
+    SqlDriver {
+        krate: "tokio_postgres",
+        name: "tokio-postgres",
+        methods: &["batch_execute", "simple_query", "execute", "query"],
+        functions: &[],
+        api: Some("tokio-postgres' `client.transaction().await` and `tx.commit().await`"),
+    },
+    SqlDriver {
+        krate: "tiberius",
+        name: "tiberius",
+        methods: &["simple_query", "execute", "query"],
+        functions: &[],
+        api: None,
+    },
+    SqlDriver {
+        krate: "sea_orm",
+        name: "sea-orm",
+        methods: &["execute_unprepared"],
+        functions: &[],
+        api: Some("sea-orm's `db.begin().await` and `txn.commit().await`"),
+    },
+    SqlDriver {
+        krate: "sqlx",
+        name: "sqlx",
+        methods: &["execute"],
+        functions: &["query", "raw_sql", "query_as", "query_scalar"],
+        api: Some("sqlx's `pool.begin().await` and `tx.commit().await`"),
+    },
+    SqlDriver {
+        krate: "diesel",
+        name: "diesel",
+        methods: &["batch_execute"],
+        functions: &["sql_query"],
+        api: Some("diesel's `conn.transaction(|conn| ..)`"),
+    },
+];
+
+/// How SQL text is sent: `conn.name("..")` or `name("..")` (a function or macro).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlCall {
+    Method,
+    Function,
+}
+
+/// True when some driver's `name` sends SQL text given as its first argument.
+pub fn sends_sql(name: &str, call: SqlCall) -> bool {
+    SQL_DRIVERS.iter().any(|d| match call {
+        SqlCall::Method => d.methods.contains(&name),
+        SqlCall::Function => d.functions.contains(&name),
+    })
+}
+
+/// What to do instead of sending transaction SQL through `name`, given the crates the
+/// file names (`use tiberius::..`, `sqlx::query(..)`); None when `name` sends no SQL
+/// text. The driver is the one of the crates in the file that has such a call; with none
+/// named, the only driver that has it; else the advice names no driver.
+pub fn sql_advice(name: &str, call: SqlCall, crates: &[String]) -> Option<String> {
+    if !sends_sql(name, call) {
+        return None;
     }
+    let has = |d: &&SqlDriver| match call {
+        SqlCall::Method => d.methods.contains(&name),
+        SqlCall::Function => d.functions.contains(&name),
+    };
+    let owners: Vec<&SqlDriver> = SQL_DRIVERS.iter().filter(has).collect();
+    let named = |d: &SqlDriver| crates.iter().any(|c| c == d.krate);
+    let in_file: Vec<&SqlDriver> = owners.iter().copied().filter(|d| named(d)).collect();
+    let no_driver_named = !SQL_DRIVERS.iter().any(named);
+    let driver = match (in_file.as_slice(), owners.as_slice()) {
+        ([one], _) => Some(*one),
+        ([], [only]) if no_driver_named => Some(*only),
+        _ => None,
+    };
+    Some(match driver {
+        Some(SqlDriver { api: Some(api), .. }) => format!("use {api} instead"),
+        Some(SqlDriver { name, api: None, .. }) => format!(
+            "{name} has no transaction API: keep `BEGIN`, `COMMIT` and `ROLLBACK` in one guard type whose `Drop` rolls back"
+        ),
+        None => "use the driver's transaction API (a transaction value that rolls back when dropped) instead".to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -184,12 +243,28 @@ mod tests {
     }
 
     #[test]
-    fn sql_tables() {
-        assert!(sql_method_api("execute_batch")
+    fn sql_advice_names_the_driver_in_use() {
+        let none: Vec<String> = vec![];
+        let crates = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = SqlCall::Method;
+        assert!(sql_advice("execute_batch", m, &none)
             .unwrap()
             .contains("rusqlite"));
-        assert!(sql_method_api("prepare").is_none());
-        assert!(sql_function_api("query").unwrap().contains("sqlx"));
-        assert!(sql_function_api("format").is_none());
+        assert!(sql_advice("prepare", m, &none).is_none());
+        let tiberius = sql_advice("simple_query", m, &crates(&["tiberius", "futures"])).unwrap();
+        assert!(
+            tiberius.starts_with("tiberius has no transaction API"),
+            "{tiberius}"
+        );
+        let pg = sql_advice("simple_query", m, &crates(&["tokio_postgres"])).unwrap();
+        assert!(pg.contains("tokio-postgres'"), "{pg}");
+        let unknown = sql_advice("simple_query", m, &none).unwrap();
+        assert!(
+            unknown.contains("the driver's transaction API"),
+            "{unknown}"
+        );
+        let f = SqlCall::Function;
+        assert!(sql_advice("query", f, &none).unwrap().contains("sqlx"));
+        assert!(sql_advice("format", f, &none).is_none());
     }
 }

@@ -244,6 +244,32 @@ pub fn macro_idents(node: &SyntaxNode) -> impl Iterator<Item = ra_ap_syntax::Syn
         })
 }
 
+/// The crates the file names at the root of a path (`use tiberius::Client`,
+/// `sqlx::query(..)`, `extern crate postgres`), sorted, without duplicates.
+pub fn root_path_names(file: &ast::SourceFile) -> Vec<String> {
+    let mut names: Vec<String> = file
+        .syntax()
+        .descendants()
+        .filter_map(ast::Path::cast)
+        .filter(|p| p.qualifier().is_none())
+        .filter(|p| {
+            p.syntax()
+                .parent()
+                .is_some_and(|q| ast::Path::can_cast(q.kind()) || ast::UseTree::can_cast(q.kind()))
+        })
+        .filter_map(|p| Some(p.segment()?.name_ref()?.text().to_string()))
+        .chain(
+            file.syntax()
+                .descendants()
+                .filter_map(ast::ExternCrate::cast)
+                .filter_map(|e| Some(e.name_ref()?.text().to_string())),
+        )
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// True when a string literal text is a transaction-control SQL statement; returns its verb.
 pub fn transaction_sql_verb(sql: &str) -> Option<&'static str> {
     let upper = sql.trim().trim_end_matches(';').trim().to_ascii_uppercase();
@@ -256,6 +282,29 @@ pub fn transaction_sql_verb(sql: &str) -> Option<&'static str> {
         ["END"] | ["END", "TRANSACTION"] => Some("END"),
         _ => None,
     }
+}
+
+/// Words that make SQL text change data or schema (or lock rows for a change).
+const SQL_WRITE_WORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT", "CREATE", "DROP", "ALTER",
+    "TRUNCATE", "INTO", "GRANT", "REVOKE", "LOCK", "COPY", "CALL", "DO", "NEXTVAL", "SETVAL",
+    "VACUUM", "ANALYZE", "REINDEX", "ATTACH", "DETACH", "SET",
+];
+
+/// True when SQL text only reads: it starts with `SELECT`, `WITH`, `VALUES`, `EXPLAIN`,
+/// `SHOW` or a `PRAGMA` without `=`, and has no word that writes anywhere (a string
+/// constant holding such a word makes it a write too: a miss here only keeps a report).
+pub fn sql_only_reads(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    let mut words = upper
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty());
+    let reads = match words.next() {
+        Some("SELECT" | "WITH" | "VALUES" | "EXPLAIN" | "SHOW") => true,
+        Some("PRAGMA") => !upper.contains('='),
+        _ => false,
+    };
+    reads && !words.any(|w| SQL_WRITE_WORDS.contains(&w))
 }
 
 /// The value of a string literal expression (plain or raw), if `expr` is one.
@@ -323,6 +372,27 @@ mod tests {
             "run_jobs",
         ] {
             assert!(!is_implementation_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn sql_reads() {
+        for sql in [
+            "SELECT data FROM tasks WHERE uuid = ? LIMIT 1",
+            "with t as (select 1) select * from t",
+            "PRAGMA user_version",
+        ] {
+            assert!(sql_only_reads(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "SELECT * FROM t FOR UPDATE",
+            "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+            "PRAGMA user_version = 3",
+            "SELECT nextval('s')",
+            "BEGIN",
+        ] {
+            assert!(!sql_only_reads(sql), "{sql}");
         }
     }
 

@@ -177,6 +177,10 @@ impl<'i> Locals<'i> {
     /// does, if it is a transaction.
     fn resolve_fn(&self, name: &str) -> Option<DropRollback> {
         let (ty_name, sets) = match self.fns.get(name) {
+            Some(Some((ty, _))) if matches!(unwrap_type(ty), ast::Type::RefType(_)) => {
+                // A borrow of a transaction owned elsewhere: dropping it ends nothing.
+                return None;
+            }
             Some(Some((ty, sets))) => (syntax::last_type_name(&unwrap_type(ty))?, *sets),
             Some(None) => return None,
             None => match self.index.begin(name)? {
@@ -328,7 +332,7 @@ fn struct_field_types(s: &ast::Struct) -> Vec<String> {
 }
 
 /// `Result<T, E>`, `Option<T>`, `Box<T>` -> `T` (repeatedly).
-fn unwrap_type(ty: &ast::Type) -> ast::Type {
+pub(crate) fn unwrap_type(ty: &ast::Type) -> ast::Type {
     let mut cur = ty.clone();
     loop {
         let ast::Type::PathType(p) = &cur else {

@@ -277,7 +277,7 @@ fn rollbacks_in(
     let mut out = Vec::new();
     for node in list.syntax().descendants() {
         let r = range(&node);
-        if r.start < body.start || r.end > body.end || raw_sql(&node).is_none() {
+        if r.start < body.start || r.end > body.end || raw_sql(&node, &[]).is_none() {
             continue;
         }
         let stmt = node.ancestors().find(|a| {

@@ -67,6 +67,7 @@ fn finding_for(ctx: &Ctx, tx: &Tx) -> Option<Finding> {
             call.edits,
         ));
     }
+    edits.extend(super::binding::adjust(ctx, tx, &sites, &edits));
     let DropRollback::Yes(desc) = &tx.drop else {
         unreachable!("blocker() rejects other drop behaviours")
     };

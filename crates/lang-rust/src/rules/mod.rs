@@ -11,6 +11,7 @@ use crate::index::{CrateIndex, Entry};
 use crate::syntax::{self, LineIndex};
 use crate::tx::{self, Locals, Tx};
 
+mod binding;
 mod closure_body;
 mod diesel_closure;
 pub mod double_management;

@@ -10,7 +10,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 use super::diesel_closure::{self, BlockRewrite};
 use super::Ctx;
-use crate::drivers;
+use crate::drivers::{self, SqlCall};
 use crate::finding::{Finding, Kind, Safety};
 use crate::syntax::{self, method_name, range};
 
@@ -20,15 +20,17 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
         .filter(|b| !syntax::in_transaction_impl(&b.anchor))
         .collect();
     let mut out = Vec::new();
+    // The driver in use is read from the crates the file names (`use tiberius::..`).
+    let crates = syntax::root_path_names(&ctx.file);
     for node in ctx.file.syntax().descendants() {
-        let Some((verb, api)) = raw_sql(&node) else {
+        let Some((verb, advice)) = raw_sql(&node, &crates) else {
             continue;
         };
         let at = range(&node).start;
         if syntax::in_transaction_impl(&node) || blocks.iter().any(|b| b.range.contains(&at)) {
             continue;
         }
-        let reason = format!("`{verb}` is sent as SQL text by hand; use {api} instead");
+        let reason = format!("`{verb}` is sent as SQL text by hand; {advice}");
         out.push(ctx.finding(
             Kind::RawSqlTransaction,
             &node,
@@ -51,21 +53,26 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-/// The verb and the API to name when `node` sends transaction-control SQL.
-pub(super) fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)> {
+/// The verb and the advice to give when `node` sends transaction-control SQL.
+pub(super) fn raw_sql(node: &SyntaxNode, crates: &[String]) -> Option<(&'static str, String)> {
+    // The name is checked first: most calls send no SQL, and reading a literal costs more.
     if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
-        let api = drivers::sql_method_api(&method_name(&call))?;
+        let name = method_name(&call);
+        drivers::sends_sql(&name, SqlCall::Method).then_some(())?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
-        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+        let verb = syntax::transaction_sql_verb(&sql)?;
+        return Some((verb, drivers::sql_advice(&name, SqlCall::Method, crates)?));
     }
     if let Some(call) = ast::CallExpr::cast(node.clone()) {
-        let api = drivers::sql_function_api(&syntax::path_last(&call.expr()?)?)?;
+        let name = syntax::path_last(&call.expr()?)?;
+        drivers::sends_sql(&name, SqlCall::Function).then_some(())?;
         let sql = syntax::string_value(&call.arg_list()?.args().next()?)?;
-        return syntax::transaction_sql_verb(&sql).map(|v| (v, api));
+        let verb = syntax::transaction_sql_verb(&sql)?;
+        return Some((verb, drivers::sql_advice(&name, SqlCall::Function, crates)?));
     }
     let mac = ast::MacroCall::cast(node.clone())?;
     let name = mac.path()?.segment()?.name_ref()?.text().to_string();
-    let api = drivers::sql_function_api(&name)?;
+    drivers::sends_sql(&name, SqlCall::Function).then_some(())?;
     // The macro's tokens are not parsed; its first string literal is the query.
     let first = mac
         .token_tree()?
@@ -73,7 +80,8 @@ pub(super) fn raw_sql(node: &SyntaxNode) -> Option<(&'static str, &'static str)>
         .children_with_tokens()
         .filter_map(|e| e.into_token())
         .find(|t| t.kind() == SyntaxKind::STRING)?;
-    syntax::transaction_sql_verb(&syntax::string_token_value(&first)?).map(|v| (v, api))
+    let verb = syntax::transaction_sql_verb(&syntax::string_token_value(&first)?)?;
+    Some((verb, drivers::sql_advice(&name, SqlCall::Function, crates)?))
 }
 
 #[cfg(test)]
@@ -106,6 +114,27 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].reason.contains("sqlx's `pool.begin().await`"));
         assert!(f[1].reason.starts_with("`ROLLBACK`"));
+    }
+
+    #[test]
+    fn the_reason_names_the_driver_the_file_uses() {
+        let body = "    async fn execute(&mut self, queries: &[&str]) -> Result<usize, Error> {\n        self.simple_query(\"BEGIN TRAN T1;\").await?;\n        for q in queries {\n            self.simple_query(*q).await?;\n        }\n        self.simple_query(\"COMMIT TRAN T1\").await?;\n        Ok(queries.len())\n    }\n}\n";
+        let tiberius =
+            format!("use tiberius::{{Client, Error}};\n\nimpl Migrate for Client {{\n{body}");
+        let f = raw(&tiberius);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].reason, "`BEGIN` is sent as SQL text by hand; tiberius has no transaction API: keep `BEGIN`, `COMMIT` and `ROLLBACK` in one guard type whose `Drop` rolls back");
+        let postgres =
+            format!("use postgres::{{Client, Error}};\n\nimpl Migrate for Client {{\n{body}");
+        assert!(raw(&postgres)[0]
+            .reason
+            .contains("use postgres' `client.transaction()`"));
+        let unknown = format!("impl Migrate for Client {{\n{body}");
+        assert!(
+            raw(&unknown)[0].reason.ends_with("; use the driver's transaction API (a transaction value that rolls back when dropped) instead"),
+            "{:?}",
+            raw(&unknown)
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! rollback statement is removed; the `return` stays. Rollbacks before an `Ok` exit are kept:
 //! there the explicit call says that the work is meant to be thrown away.
 
+use super::binding;
 use super::removal::{self, Site};
 use super::Ctx;
 use crate::finding::{Finding, Kind, Safety};
@@ -54,7 +55,9 @@ fn finding_for(ctx: &Ctx, tx: &Tx, site: &Site, desc: &str) -> Option<Finding> {
         ));
     }
     match removal::plan(ctx, site) {
-        Ok(edits) => {
+        Ok(mut edits) => {
+            let sites = std::slice::from_ref(site);
+            edits.extend(binding::adjust(ctx, tx, sites, &edits));
             let (safety, reason) = removal::safety_of(
                 &[site.site.handling],
                 desc,
@@ -108,6 +111,20 @@ mod tests {
         assert_eq!(f[0].safety, Safety::Safe, "{}", f[0].reason);
         assert!(
             rewritten(src).contains("    preview(&tx);\n    // nothing to keep\n}"),
+            "{}",
+            rewritten(src)
+        );
+    }
+
+    #[test]
+    fn binding_left_without_uses_keeps_its_drop_at_scope_end() {
+        let src = "fn t() {\n    let f = async move {\n        let conn = acquire().await.unwrap();\n        let tx = conn.begin().await.unwrap();\n        tx.rollback().await.unwrap();\n    };\n    block_on(f);\n}\n";
+        let f = of_kind(src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].safety, Safety::Review);
+        // `_tx`, not `_`: the transaction still drops at the end of the block.
+        assert!(
+            rewritten(src).contains("        let _tx = conn.begin().await.unwrap();\n    };\n"),
             "{}",
             rewritten(src)
         );

@@ -1,14 +1,19 @@
 //! `uncommitted-transaction` (RS004): a transaction that is dropped without commit on a path
 //! that returns `Ok(..)`: the caller sees success while the work is rolled back. Report only.
+//!
+//! A read transaction is not reported: never committed anywhere, and every use a query
+//! whose SQL text only reads (or an explicit rollback). Its rollback on drop discards
+//! nothing; it is there for a consistent view. A transaction that reaches any other call
+//! (a helper it is passed to, SQL not written out) may write, and stays reported.
 
-use ra_ap_syntax::ast;
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
+use ra_ap_syntax::ast::{self, HasArgList};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextSize};
 
 use super::Ctx;
 use crate::finding::{Finding, Kind, Safety};
 use crate::flow;
 use crate::syntax::{self, range};
-use crate::tx::{DropRollback, Tx, UseKind};
+use crate::tx::{DropRollback, Tx, TxUse, UseKind};
 
 pub fn check(ctx: &Ctx) -> Vec<Finding> {
     ctx.tracked()
@@ -20,7 +25,7 @@ fn finding_for(ctx: &Ctx, tx: &Tx) -> Option<Finding> {
     let DropRollback::Yes(desc) = &tx.drop else {
         return None;
     };
-    if tx.has(UseKind::InMacro) {
+    if tx.has(UseKind::InMacro) || is_read_transaction(ctx, tx) {
         return None;
     }
     let owner = syntax::body_owner(tx.let_stmt.syntax())?;
@@ -46,6 +51,80 @@ fn finding_for(ctx: &Ctx, tx: &Tx) -> Option<Finding> {
         reason,
         vec![],
     ))
+}
+
+/// Never committed, and only read through: every use reads (at least one) or rolls back.
+fn is_read_transaction(ctx: &Ctx, tx: &Tx) -> bool {
+    let mut reads = 0;
+    for u in &tx.uses {
+        match u.kind {
+            UseKind::Rollback => {}
+            UseKind::Borrow if use_reads(ctx, u) => reads += 1,
+            _ => return false,
+        }
+    }
+    reads > 0
+}
+
+/// `tx.query_row("SELECT ..", ..)`, or the transaction as the executor of a query built
+/// from reading SQL text (`query_scalar("SELECT ..").fetch_one(&tx)`, `&mut *tx`).
+fn use_reads(ctx: &Ctx, u: &TxUse) -> bool {
+    if let Some(call) = &u.call {
+        return first_arg_sql(call.arg_list()).is_some_and(|sql| syntax::sql_only_reads(&sql));
+    }
+    let Some(mut arg) = path_expr_at(ctx, u.offset) else {
+        return false;
+    };
+    while let Some(p) = arg.parent().filter(|p| {
+        ast::RefExpr::can_cast(p.kind())
+            || ast::PrefixExpr::cast(p.clone())
+                .is_some_and(|e| e.op_kind() == Some(ast::UnaryOp::Deref))
+    }) {
+        arg = p;
+    }
+    let Some(call) = arg
+        .parent()
+        .filter(|p| ast::ArgList::can_cast(p.kind()))
+        .and_then(|l| l.parent())
+        .and_then(ast::MethodCallExpr::cast)
+    else {
+        return false;
+    };
+    query_sql(call.receiver()).is_some_and(|sql| syntax::sql_only_reads(&sql))
+}
+
+/// The SQL text a query builder chain starts from: `query("..")`, `query_as::<_, T>("..")`,
+/// `sqlx::query!("..")`, through `.bind(..)` and the like.
+fn query_sql(mut expr: Option<ast::Expr>) -> Option<String> {
+    loop {
+        match expr? {
+            ast::Expr::MethodCallExpr(m) => expr = m.receiver(),
+            ast::Expr::CallExpr(c) => return first_arg_sql(c.arg_list()),
+            ast::Expr::MacroExpr(m) => {
+                let first = m
+                    .macro_call()?
+                    .token_tree()?
+                    .syntax()
+                    .children_with_tokens()
+                    .filter_map(|e| e.into_token())
+                    .find(|t| t.kind() == SyntaxKind::STRING)?;
+                return syntax::string_token_value(&first);
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn first_arg_sql(args: Option<ast::ArgList>) -> Option<String> {
+    syntax::string_value(&args?.args().next()?)
+}
+
+fn path_expr_at(ctx: &Ctx, offset: usize) -> Option<SyntaxNode> {
+    let at = TextSize::from(u32::try_from(offset).ok()?);
+    let token = ctx.file.syntax().token_at_offset(at).right_biased()?;
+    token
+        .parent_ancestors()
+        .find(|n| n.kind() == SyntaxKind::PATH_EXPR)
 }
 
 /// `return Ok(..)` and `Ok(..)` values that leave `owner`, after the `let`, in source order.
@@ -153,6 +232,39 @@ mod tests {
         let f = of_kind(src);
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].reason.contains("line 7"), "{}", f[0].reason);
+    }
+
+    #[test]
+    fn read_transactions_are_not_flagged() {
+        for src in [
+            "fn f(conn: &mut Connection, id: i64) -> Result<Option<String>> {\n    let tx = conn.transaction()?;\n    let n: i64 = tx.query_row(\"SELECT count(*) FROM t WHERE id = ?1\", [id], |r| r.get(0))?;\n    if n == 0 {\n        return Ok(None);\n    }\n    let mut q = tx.prepare(\"SELECT v FROM t WHERE id = ?1\")?;\n    let v = q.query_row([id], |r| r.get(0))?;\n    Ok(Some(v))\n}\n",
+            "async fn f(pool: &PgPool) -> Result<i64> {\n    let mut tx = pool.begin().await?;\n    let v: i64 = sqlx::query_scalar(\"SELECT max(id) FROM t\").fetch_one(&mut *tx).await?;\n    let w = sqlx::query_as::<_, Row>(\"SELECT * FROM u WHERE id = $1\").bind(v).fetch_one(&mut *tx).await?;\n    Ok(w.id)\n}\n",
+        ] {
+            assert!(of_kind(src).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn writing_or_opaque_uncommitted_transactions_are_flagged() {
+        for body in [
+            "tx.execute(\"INSERT INTO t VALUES (1)\", [])?;",
+            "tx.query_row(\"SELECT v FROM t FOR UPDATE\", [], |r| r.get::<_, i64>(0))?;",
+            "tx.execute(sql, [])?;",
+            "insert_all(&tx)?;",
+            "tx.query_row(\"SELECT 1\", [], |r| r.get::<_, i64>(0))?;\n    insert_all(&tx)?;",
+        ] {
+            let src = format!("fn f(conn: &mut Connection, sql: &str) -> Result<()> {{\n    let tx = conn.transaction()?;\n    {body}\n    Ok(())\n}}\n");
+            assert_eq!(of_kind(&src).len(), 1, "{src}");
+        }
+        // Committed on one path, not on the other: reported even though it only reads.
+        let src = "fn f(conn: &mut Connection, done: bool) -> Result<()> {\n    let tx = conn.transaction()?;\n    tx.query_row(\"SELECT 1\", [], |r| r.get::<_, i64>(0))?;\n    if done {\n        return Ok(());\n    }\n    tx.commit()?;\n    Ok(())\n}\n";
+        assert_eq!(of_kind(src).len(), 1);
+    }
+
+    #[test]
+    fn a_borrowed_transaction_is_not_ours_to_commit() {
+        let src = "struct Txn<'t> { txn: Option<rusqlite::Transaction<'t>> }\nimpl<'t> Txn<'t> {\n    fn get_txn(&self) -> std::result::Result<&rusqlite::Transaction<'t>, Error> {\n        self.txn.as_ref().ok_or(Error::Done)\n    }\n    fn set_task(&mut self, id: i64) -> Result<()> {\n        let t = self.get_txn()?;\n        t.execute(\"UPDATE tasks SET done = 1 WHERE id = ?\", [id])?;\n        Ok(())\n    }\n}\n";
+        assert!(of_kind(src).is_empty());
     }
 
     #[test]
