@@ -422,6 +422,32 @@ pub fn cargo(dir: &Path, target_dir: &Path, args: &[&str]) -> Output {
         .expect("run cargo")
 }
 
+/// `cargo check --locked` the crate in `dir` (panics when it does not build): its
+/// warnings, each the text after `warning:`, cargo's own summary lines left out.
+pub fn check_warnings(dir: &Path, target_dir: &Path) -> Vec<String> {
+    let out = cargo(
+        dir,
+        target_dir,
+        &["check", "--locked", "--message-format", "short"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "cargo check in {}:\n{stderr}",
+        dir.display()
+    );
+    stderr
+        .lines()
+        .filter(|l| l.contains("warning:") && !l.starts_with("warning: `"))
+        .map(|l| {
+            l.split_once("warning:")
+                .map_or(l, |(_, w)| w)
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
 /// Build and run the runner crate in `dir`. The output is the runner's report; `Err` when
 /// it does not build.
 pub fn run(dir: &Path, target_dir: &Path) -> Result<Output, String> {

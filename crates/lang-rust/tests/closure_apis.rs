@@ -78,23 +78,10 @@ fn each_clean_block_is_one_review_finding_and_the_rest_stays_reported() {
 
 /// `cargo check` the crate in `dir`; its warnings.
 fn cargo_check(dir: &Path) -> Vec<String> {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rust-harness/target");
-    let out = generate::cargo(
+    generate::check_warnings(
         dir,
-        &target,
-        &["check", "--locked", "--message-format", "short"],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "cargo check in {}:\n{stderr}",
-        dir.display()
-    );
-    stderr
-        .lines()
-        .filter(|l| l.contains("warning:") && !l.starts_with("warning: `"))
-        .map(str::to_string)
-        .collect()
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("rust-harness/target"),
+    )
 }
 
 #[test]

@@ -161,27 +161,7 @@ fn traps_give_no_finding() {
 
 /// `cargo check` the crate in `dir`; returns its warnings.
 fn cargo_check(dir: &Path) -> Vec<String> {
-    let out = generate::cargo(
-        dir,
-        &shared_target_dir(),
-        &["check", "--locked", "--message-format", "short"],
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "cargo check in {}:\n{stderr}",
-        dir.display()
-    );
-    stderr
-        .lines()
-        .filter(|l| l.contains("warning:") && !l.starts_with("warning: `"))
-        .map(|l| {
-            l.split_once("warning:")
-                .map_or(l, |(_, w)| w)
-                .trim()
-                .to_string()
-        })
-        .collect()
+    generate::check_warnings(dir, &shared_target_dir())
 }
 
 #[test]
