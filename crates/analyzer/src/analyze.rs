@@ -19,6 +19,9 @@ pub struct Finding {
     pub safety: Safety,
     /// One line: why this class.
     pub reason: String,
+    /// The lines `reason` names, as references into its text (a follow-up's reason is
+    /// renumbered to the original text's lines through them).
+    pub reason_lines: Vec<codemod_core::reason::LineRef>,
     /// The statement the finding is about (creation, `with`, commit...).
     pub range: TextRange,
     /// 1-based line and column of `range.start()`.

@@ -966,6 +966,7 @@ mod tests {
                 follows: None,
                 test_code: false,
                 range,
+                edits_span: None,
             });
         }
         let infos = describe(&file, &parsed, &findings).unwrap();
@@ -1030,6 +1031,7 @@ mod tests {
             follows: None,
             test_code: false,
             range,
+            edits_span: None,
         };
         let b = describe(&file, &parsed, &[finding]).unwrap().remove(0);
         format!(

@@ -1,3 +1,3 @@
 //! File classes live in the analyzer (guard choice needs them); re-exported here.
 
-pub use analyzer::classify::{classify, FileClass};
+pub use analyzer::classify::FileClass;

@@ -7,11 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use analyzer::LoadedConfig;
-use codemod_core::Language;
 use rayon::prelude::*;
 use rewriter::{PlannedFinding, Selection};
 
-use crate::classify::{classify, FileClass};
+use crate::classify::FileClass;
 use crate::commands::{check_exist, load_config, UsageError};
 use crate::pipeline::{self, Options};
 use crate::report::{Counts, ErrorKind, FileError, Skipped};
@@ -100,13 +99,7 @@ pub fn collect(
             // Follow-ups describe the plan's output, not the code as it is.
             f.findings.retain(|p| p.follows.is_none());
             let rel = relative(&root, &f.path, &f.display);
-            // A crate's `tests/`, `benches/` and `examples/` are test code.
-            let rust = (walk::language_of(&f.path) == Language::Rust)
-                .then(|| rewriter::rust_file(&f.path));
-            let class = match rust {
-                Some(r) if r.is_test_code => FileClass::Test,
-                _ => classify(Path::new(&rel)),
-            };
+            let class = engine::file_class(&f.path, Path::new(&rel));
             // The planner described the blocks from the text it planned.
             let blocks = f
                 .blocks

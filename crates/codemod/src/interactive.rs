@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use analyzer::{EditOp, Finding, Safety, SourceFile};
+use analyzer::{Safety, SourceFile};
 use engine::Project;
 use owo_colors::OwoColorize;
 use rewriter::{PlannedFinding, Selection};
@@ -142,7 +142,7 @@ fn review_file(
     if !plan.is_changed() {
         return Ok(Flow::Next);
     }
-    let units = units(&file, project, selection, &plan.findings)?;
+    let units = units(&file, &plan.findings);
     let ops = owned_ops(&file.text, &plan.rewritten, &units);
     let mut accepted: Vec<bool> = vec![false; units.len()];
     let mut flow = Flow::Next;
@@ -277,31 +277,13 @@ fn ask(
 }
 
 /// Group the plan's applied findings into units by the lines their edits cover.
-fn units(
-    file: &SourceFile,
-    project: &Project,
-    selection: Selection,
-    planned: &[PlannedFinding],
-) -> Result<Vec<Unit>, String> {
-    // A Rust finding's range is its block, which holds all of its edits.
-    let found: Vec<Finding> = match engine::language_of(&file.path) {
-        codemod_core::Language::Python => {
-            let parsed = analyzer::parse(file).map_err(|e| e.to_string())?;
-            analyzer::analyze(file, &parsed, project.python())
-        }
-        codemod_core::Language::Rust => Vec::new(),
-    };
+fn units(file: &SourceFile, planned: &[PlannedFinding]) -> Vec<Unit> {
     let mut units: Vec<Unit> = vec![];
     for (i, p) in planned.iter().enumerate() {
         if !p.applied {
             continue;
         }
-        let hull = found
-            .iter()
-            .filter(|f| f.kind == p.kind && f.line == p.line)
-            .filter(|f| selection == Selection::SafeAndReview || f.safety == Safety::Safe)
-            .find_map(hull)
-            .unwrap_or(p.range);
+        let hull = p.edits_span.unwrap_or(p.range);
         let first = file.line_of(hull.start()) - 1;
         let end = if hull.end() > hull.start() {
             hull.end() - TextSize::from(1)
@@ -315,7 +297,7 @@ fn units(
             last_line: last.max(first),
         });
     }
-    Ok(merge_overlapping(units))
+    merge_overlapping(units)
 }
 
 fn merge_overlapping(mut units: Vec<Unit>) -> Vec<Unit> {
@@ -331,20 +313,6 @@ fn merge_overlapping(mut units: Vec<Unit>) -> Vec<Unit> {
         }
     }
     merged
-}
-
-/// The span of a rewrite's operations.
-fn hull(f: &Finding) -> Option<TextRange> {
-    let rw = f.rewrite.as_ref()?;
-    rw.ops
-        .iter()
-        .map(|op| match op {
-            EditOp::Replace { range, .. }
-            | EditOp::Indent { range, .. }
-            | EditOp::DeleteLines { range, .. } => *range,
-            EditOp::Insert { at, .. } => TextRange::empty(*at),
-        })
-        .reduce(|a, b| a.cover(b))
 }
 
 /// A changed run of lines of the full plan: old lines `old`, new lines `new`, and the

@@ -9,6 +9,8 @@ pub mod diff;
 mod kind;
 mod lock;
 pub mod plan;
+pub mod reason;
+pub mod rules;
 pub mod source;
 mod write;
 

@@ -45,6 +45,10 @@ pub struct PlannedFinding {
     /// The statement the finding is about, as offsets into the original text (no BOM).
     #[serde(skip)]
     pub range: TextRange,
+    /// What the rewrite's edits cover in the original text, when the front-end knows it
+    /// more closely than `range` (none for follow-ups and findings without a rewrite).
+    #[serde(skip)]
+    pub edits_span: Option<TextRange>,
 }
 
 /// The plan of one file: findings and the rewritten text.

@@ -1,12 +1,13 @@
 //! The audit rules: one stable code and one severity per finding kind. `docs/rules.md`
 //! explains each (why this severity, before / after).
 
-use analyzer::Kind;
-use codemod_core::Language;
 use serde::Serialize;
 
+use crate::{Kind, Language};
+
 /// How bad a finding is. Ordered: `Low < Medium < High < Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,

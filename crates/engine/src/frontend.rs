@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use analyzer::classify::FileClass;
 use analyzer::{InputError, LoadedConfig, SourceFile};
 use codemod_core::Language;
 use rewriter::{FilePlan, PlanError, PlannedFinding, Selection};
@@ -50,6 +51,10 @@ pub trait Frontend: Sync {
         file: SourceFile,
         selection: Selection,
     ) -> Result<FilePlan, PlanError>;
+
+    /// The class of the file at `path` (`rel`: relative to the project root): production,
+    /// test, script or experiment.
+    fn file_class(&self, path: &Path, rel: &Path) -> FileClass;
 
     /// Whether a walked folder's file at `path` is this front-end's.
     fn reads(&self, path: &Path) -> bool {

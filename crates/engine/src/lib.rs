@@ -18,7 +18,8 @@ pub use frontend::Frontend;
 pub use panics::{guarded, install_panic_hook};
 pub use progress::Progress;
 pub use project::{
-    is_source, language_of, project_markers, skip_reason, IndexFailure, Indexed, Outcome, Project,
+    file_class, is_source, language_of, project_markers, skip_reason, IndexFailure, Indexed,
+    Outcome, Project,
 };
 pub use python::Python;
 pub use rust::Rust;

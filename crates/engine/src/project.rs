@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use analyzer::classify::FileClass;
 use analyzer::{InputError, LoadedConfig, ProjectIndex, SourceFile};
 use codemod_core::Language;
 use rayon::prelude::*;
@@ -34,6 +35,15 @@ pub fn project_markers() -> impl Iterator<Item = &'static str> {
     let python = Python.project_markers().iter();
     let rust = Rust.project_markers().iter();
     python.chain(rust).chain(TOOL_MARKERS.iter()).copied()
+}
+
+/// The class of the file at `path` (`rel`: relative to the project root), by its
+/// language's rules.
+pub fn file_class(path: &Path, rel: &Path) -> FileClass {
+    match language_of(path) {
+        Language::Python => Python.file_class(path, rel),
+        Language::Rust => Rust.file_class(path, rel),
+    }
 }
 
 /// Why the file is left alone on purpose (`@generated`, a `codemod: skip-file` comment

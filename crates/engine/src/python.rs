@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use analyzer::classify::FileClass;
 use analyzer::{FileFacts, InputError, LoadedConfig, ProjectIndex, SourceFile};
 use codemod_core::Language;
 use rewriter::{FilePlan, PlanError, PlannedFinding, Selection};
@@ -68,5 +69,9 @@ impl Frontend for Python {
         selection: Selection,
     ) -> Result<FilePlan, PlanError> {
         rewriter::plan_file_described(file, index, selection)
+    }
+
+    fn file_class(&self, _path: &Path, rel: &Path) -> FileClass {
+        analyzer::classify::classify(rel)
     }
 }

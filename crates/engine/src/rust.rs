@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use analyzer::classify::FileClass;
 use analyzer::{InputError, LoadedConfig, SourceFile};
 use codemod_core::block::{suppressed_by, BlockInfo};
 use codemod_core::Language;
@@ -78,6 +79,20 @@ impl Frontend for Rust {
             .collect();
         plan.blocks = Some(Ok(describe(&plan.file, edition, &original)));
         Ok(plan)
+    }
+
+    fn file_class(&self, path: &Path, rel: &Path) -> FileClass {
+        rust_file_class(path, rel)
+    }
+}
+
+/// A crate's `tests/`, `benches/` and `examples/` are test code; elsewhere the path
+/// decides, as for Python.
+fn rust_file_class(path: &Path, rel: &Path) -> FileClass {
+    if rewriter::rust_file(path).is_test_code {
+        FileClass::Test
+    } else {
+        analyzer::classify::classify(rel)
     }
 }
 

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use analyzer::{Finding, Import, InputError, Kind, ProjectIndex, SourceFile};
+use codemod_core::reason::renumber;
 use ruff_python_ast::ModModule;
 use ruff_python_parser::Parsed;
 use ruff_text_size::{TextRange, TextSize};
@@ -104,9 +105,11 @@ impl<'a> Rounds<'a> {
         selection: Selection,
         keep: &'a dyn Fn(&PlannedFinding) -> bool,
     ) -> Self {
+        let hulls: Vec<Option<TextRange>> = original.iter().map(hull).collect();
         let planned: Vec<PlannedFinding> = original
             .iter()
-            .map(|f| PlannedFinding {
+            .zip(&hulls)
+            .map(|(f, span)| PlannedFinding {
                 line: f.line,
                 column: f.column,
                 kind: f.kind,
@@ -117,6 +120,7 @@ impl<'a> Rounds<'a> {
                 // Python test code is known by its file's path.
                 test_code: false,
                 range: f.range,
+                edits_span: *span,
             })
             .collect();
         let pending = (0..original.len())
@@ -129,7 +133,7 @@ impl<'a> Rounds<'a> {
             keep,
             planned,
             pending,
-            hulls: original.iter().map(hull).collect(),
+            hulls,
             text: file.text.clone(),
             maps: vec![],
         }
@@ -411,66 +415,21 @@ fn follow_ups(
             reason: match parent {
                 Some(p) => format!(
                     "once line {p} is rewritten: {}",
-                    renumber_lines(&f.reason, line_back)
+                    renumber(&f.reason, &f.reason_lines, line_back)
                 ),
                 None => format!(
                     "once the other rewrites of this file are applied: {}",
-                    renumber_lines(&f.reason, line_back)
+                    renumber(&f.reason, &f.reason_lines, line_back)
                 ),
             },
             applied: false,
             follows: Some(follows),
             test_code: false,
+            edits_span: None,
             range: TextRange::new(start, end.min(TextSize::of(file.text.as_str()))),
         };
         out.push(new);
     }
-    out
-}
-
-/// `line N` and `lines N-M` in `reason` with the numbers passed through `back`.
-fn renumber_lines(reason: &str, back: &dyn Fn(usize) -> usize) -> String {
-    let mut out = String::with_capacity(reason.len());
-    let mut rest = reason;
-    while let Some(k) = rest.find("line") {
-        let after = &rest[k + "line".len()..];
-        let word_start = !rest[..k]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let skip = if !word_start {
-            0
-        } else if after.starts_with("s ") {
-            2
-        } else if after.starts_with(' ') {
-            1
-        } else {
-            0
-        };
-        let (head, mut tail) = rest.split_at(k + "line".len() + skip);
-        out.push_str(head);
-        if skip > 0 {
-            // N, or N-M
-            loop {
-                let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-                if digits == 0 {
-                    break;
-                }
-                let n: usize = tail[..digits].parse().unwrap_or_default();
-                out.push_str(&back(n).to_string());
-                tail = &tail[digits..];
-                match tail.strip_prefix('-') {
-                    Some(t) if t.starts_with(|c: char| c.is_ascii_digit()) => {
-                        out.push('-');
-                        tail = t;
-                    }
-                    _ => break,
-                }
-            }
-        }
-        rest = tail;
-    }
-    out.push_str(rest);
     out
 }
 
@@ -532,20 +491,5 @@ fn corrupt_rewrite_for_tests() -> Option<&'static str> {
         "1" => Some("(\n"),
         "compile" => Some("\nreturn\n"),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::renumber_lines;
-
-    #[test]
-    fn renumbers_single_lines_and_ranges_only() {
-        let back = |n: usize| n + 100;
-        assert_eq!(
-            renumber_lines("commit at line 9; lines 3-4 and the outline 5", &back),
-            "commit at line 109; lines 103-104 and the outline 5"
-        );
-        assert_eq!(renumber_lines("line x, lines", &back), "line x, lines");
     }
 }

@@ -190,6 +190,8 @@ fn planned_finding(
         applied: false,
         follows: follow_up.map(|(_, by)| by),
         test_code: f.in_test,
+        // A Rust finding's range is its block, which holds all of its edits.
+        edits_span: None,
         range: if follow_up.is_some() {
             TextRange::empty(start)
         } else {

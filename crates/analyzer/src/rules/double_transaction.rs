@@ -14,6 +14,7 @@ use crate::lifecycle::Lifecycle;
 use crate::rewrite::{EditOp, Rewrite};
 use crate::summaries::{COMMIT, ROLLBACK};
 use crate::syntax;
+use codemod_core::reason::Line;
 
 /// The guard a `with` enters.
 struct Guarded<'a> {
@@ -92,7 +93,8 @@ fn helper_ends(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {
          exit: {then}; fix by hand (let the guard end the transaction)",
         call.function,
         call.what(),
-        g.expr
+        g.expr,
+        line = Line(line)
     );
     ctx.push(
         Kind::DoubleTransaction,
@@ -131,7 +133,7 @@ fn commits(ctx: &mut Ctx, w: &StmtWith, g: &Guarded, taint: &Taint) {
                 ctx.push(
                     Kind::DoubleTransaction,
                     Safety::Manual,
-                    format!("line {line} holds several statements"),
+                    format!("line {line} holds several statements", line = Line(line)),
                     stmt_range,
                     None,
                 );
@@ -184,7 +186,8 @@ fn mid_body_commit(
         // Not a checkpoint at all: the next use of the session fails.
         let reason = format!(
             "commit at line {line} closes the transaction of `{expr}`: the next use of the \
-             session raises InvalidRequestError; fix by hand (`flush()`, or two blocks)"
+             session raises InvalidRequestError; fix by hand (`flush()`, or two blocks)",
+            line = Line(line)
         );
         return ctx.push(Kind::DoubleTransaction, Safety::Manual, reason, call, None);
     }
@@ -194,9 +197,15 @@ fn mid_body_commit(
         k + 1 < w.body.len() && usage::is_read_only(ctx, &w.body[k + 1..], name, taint)
     });
     let what = if reads_after {
-        format!("commit at line {line} is followed only by reads of what it wrote")
+        format!(
+            "commit at line {line} is followed only by reads of what it wrote",
+            line = Line(line)
+        )
     } else {
-        format!("checkpoint commit at line {line} commits part of the work early")
+        format!(
+            "checkpoint commit at line {line} commits part of the work early",
+            line = Line(line)
+        )
     };
     let refuse = |ctx: &mut Ctx, why: String| {
         let reason = format!(
@@ -213,7 +222,10 @@ fn mid_body_commit(
         );
     };
     if !ctx.owns_lines(stmt_range) {
-        return refuse(ctx, format!("line {line} holds several statements"));
+        return refuse(
+            ctx,
+            format!("line {line} holds several statements", line = Line(line)),
+        );
     }
     // A rollback (or a new transaction) after the commit would now undo the work before it.
     let rest = &w.body[k + 1..];
@@ -222,7 +234,10 @@ fn mid_body_commit(
             let at = ctx.line(r.start());
             return refuse(
                 ctx,
-                format!("the `{method}()` at line {at} would then also undo the work before it"),
+                format!(
+                    "the `{method}()` at line {at} would then also undo the work before it",
+                    at = Line(at)
+                ),
             );
         }
     }
@@ -244,7 +259,8 @@ fn mid_body_commit(
     let reason = format!(
         "{what}; it becomes `flush()`, so the work is committed once, when `{expr}` exits: \
          other connections see it only then, an error after line {line} now rolls it back too, \
-         and the objects it wrote are not expired and reloaded"
+         and the objects it wrote are not expired and reloaded",
+        line = Line(line)
     );
     ctx.push(
         Kind::DoubleTransaction,
@@ -311,7 +327,10 @@ fn rollbacks(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {
                 );
             }
             Some((stmt, true, _)) => {
-                let reason = format!("line {} holds several statements", ctx.line(stmt.start()));
+                let reason = format!(
+                    "line {} holds several statements",
+                    Line(ctx.line(stmt.start()))
+                );
                 ctx.push(Kind::DoubleTransaction, Safety::Manual, reason, r, None);
             }
             // Inside SQLAlchemy's `begin()` the rollback closes the context's transaction:
@@ -322,7 +341,8 @@ fn rollbacks(ctx: &mut Ctx, w: &StmtWith, g: &Guarded) {
                 Safety::Manual,
                 format!(
                     "rollback at line {line} closes the transaction of `{expr}`: a later use of \
-                     the session in the block raises InvalidRequestError; restructure by hand"
+                     the session in the block raises InvalidRequestError; restructure by hand",
+                    line = Line(line)
                 ),
                 r,
                 None,

@@ -13,6 +13,7 @@ use crate::finding::{Kind, Safety};
 use crate::index::{BlockGuard, FactoryMatch};
 use crate::rewrite::{EditOp, Rewrite};
 use crate::syntax::{self, RefCollector, RefKind};
+use codemod_core::reason::Line;
 
 /// Where the creation sits.
 pub(crate) struct Site<'a> {
@@ -205,7 +206,8 @@ fn plan(
             return manual(format!(
                 "`{}` itself is used inside the block (line {line}): with a scoped session \
                  that is the block's own session, which the guard would close",
-                factory.callee
+                factory.callee,
+                line = Line(line)
             ))
         }
         None => {}
@@ -392,12 +394,14 @@ fn check_refs(
         match r.kind {
             RefKind::Captured => {
                 return manual(format!(
-                    "`{name}` is captured by a nested function or lambda (line {line})"
+                    "`{name}` is captured by a nested function or lambda (line {line})",
+                    line = Line(line)
                 ))
             }
             RefKind::Declared => {
                 return manual(format!(
-                    "`{name}` is declared global or nonlocal (line {line})"
+                    "`{name}` is declared global or nonlocal (line {line})",
+                    line = Line(line)
                 ))
             }
             _ => {}
@@ -419,19 +423,27 @@ fn check_refs(
                 }
                 return manual(format!(
                     "`{name}` already has a value before the session is created (line {line}): \
-                     a parameter or an earlier assignment"
+                     a parameter or an earlier assignment",
+                    line = Line(line)
                 ));
             }
             let nested = !std::ptr::eq(site.suite.as_ptr(), scope.body.as_ptr());
             return manual(if nested && matches!(block, Block::Leaked { .. }) {
-                format!("the session is created inside a branch but used outside it (line {line})")
+                format!(
+                    "the session is created inside a branch but used outside it (line {line})",
+                    line = Line(line)
+                )
             } else {
-                format!("the session is used after the block (line {line})")
+                format!(
+                    "the session is used after the block (line {line})",
+                    line = Line(line)
+                )
             });
         }
         if r.kind == RefKind::Store {
             return manual(format!(
-                "`{name}` is reassigned inside the block (line {line})"
+                "`{name}` is reassigned inside the block (line {line})",
+                line = Line(line)
             ));
         }
     }
@@ -581,7 +593,7 @@ fn check_interleaved(
         if managed {
             return manual(format!(
                 "two sessions interleave: the `try:` at line {} also manages `{other}`",
-                ctx.line(t.start())
+                Line(ctx.line(t.start()))
             ));
         }
     }
@@ -608,7 +620,7 @@ fn check_escapes(
             Stmt::Return(r) if r.value.as_deref().is_some_and(holds) => {
                 return manual(format!(
                     "the session escapes: returned at line {}",
-                    ctx.line(r.start())
+                    Line(ctx.line(r.start()))
                 ))
             }
             Stmt::Assign(a)
@@ -618,7 +630,7 @@ fn check_escapes(
                     ..a.targets[0].range().end().to_usize()];
                 return manual(format!(
                     "the session is stored on `{target}` (line {})",
-                    ctx.line(a.start())
+                    Line(ctx.line(a.start()))
                 ));
             }
             _ => {}
@@ -631,7 +643,7 @@ fn check_escapes(
         if let Some(r) = after {
             return manual(format!(
                 "`{holder}` holds the session and is used after the block (line {})",
-                ctx.line(r.range.start())
+                Line(ctx.line(r.range.start()))
             ));
         }
     }
@@ -679,7 +691,7 @@ fn detached_reviews(
                     format!(
                         "{closed}the guard's commit on exit expires {obj} (returned at line {line}): \
                          reading it after the block raises DetachedInstanceError"
-                    )
+                    , line = Line(line))
                 } else {
                     format!(
                         "session now closed: {obj} (loaded through it) is returned at line \
@@ -700,12 +712,12 @@ fn detached_reviews(
                 format!(
                     "{closed}the guard's commit on exit expires `{obj}`, read at line {line} after the \
                      block: DetachedInstanceError"
-                )
+                , line = Line(line))
             } else {
                 format!(
                     "session now closed: `{obj}` (loaded through it) is used at line {line} after \
                      the block and may raise DetachedInstanceError"
-                )
+                , line = Line(line))
             });
             return;
         }
@@ -747,7 +759,7 @@ pub(crate) fn commit_reviews(
                 "guard commits again at the end; the original committed only in `{}` (called \
                  at line {})",
                 call.function,
-                ctx.line(call.range.start())
+                Line(ctx.line(call.range.start()))
             ));
         } else if commits.is_empty() {
             review.push("guard commits where the original never committed".into());
@@ -770,7 +782,7 @@ pub(crate) fn commit_reviews(
     if let Some(r) = usage::returns_in(before).first() {
         review.push(format!(
             "guard also commits on the early `return` at line {}, which skipped the commit",
-            ctx.line(r.start())
+            Line(ctx.line(r.start()))
         ));
     }
 }
@@ -831,7 +843,7 @@ fn commits(
                 "line {} opens another session (there or in a function it calls) after the \
                  commit, which the guard would make only on exit: that session would no longer \
                  see this work",
-                ctx.line(r.start())
+                Line(ctx.line(r.start()))
             ));
         }
     }
@@ -870,7 +882,7 @@ fn begin_form_commits(
             "commit at line {} would close the transaction of `{}` mid-block; SQLAlchemy's \
              `begin()` allows no checkpoint: add a guard (`codemod guard --suggest`) or split \
              the block",
-            ctx.line(r.start()),
+            Line(ctx.line(r.start())),
             guard.expr
         ));
     }
@@ -879,7 +891,7 @@ fn begin_form_commits(
             "line {} passes the session to `{}`, which {}: inside `{}` the next statement \
              would fail on the closed transaction; SQLAlchemy's `begin()` allows no \
              checkpoint: fix by hand",
-            ctx.line(call.range.start()),
+            Line(ctx.line(call.range.start())),
             call.function,
             call.what(),
             guard.expr
@@ -1025,7 +1037,7 @@ fn leaked(
         if let Some(r) = usage::session_calls(stmts, name, method).first() {
             return manual(format!(
                 "explicit `{method}()` at line {}",
-                ctx.line(r.start())
+                Line(ctx.line(r.start()))
             ));
         }
     }
@@ -1038,7 +1050,7 @@ fn leaked(
     if let Some(r) = usage::session_calls(work, name, "close").first() {
         return manual(format!(
             "the session is closed at line {} before its last use",
-            ctx.line(r.start())
+            Line(ctx.line(r.start()))
         ));
     }
     if let Some(why) = ctx.shared_line(stmts.iter().map(Ranged::range)) {
@@ -1193,7 +1205,7 @@ fn session_work<'a>(ctx: &Ctx, shape: &TryShape<'a>, name: &str) -> Check<&'a [S
         if let Some(r) = usage::session_calls(body, name, method).first() {
             return manual(format!(
                 "explicit `{method}()` inside the `try:` body at line {}",
-                ctx.line(r.start())
+                Line(ctx.line(r.start()))
             ));
         }
     }
@@ -1263,7 +1275,7 @@ fn else_commits(ctx: &Ctx, guard: &BlockGuard, t: &StmtTry, name: &str) -> Check
         } else {
             return manual(format!(
                 "`else:` does more than commit (line {})",
-                ctx.line(s.start())
+                Line(ctx.line(s.start()))
             ));
         }
     }
@@ -1304,8 +1316,8 @@ fn read_handlers<'a>(
             } else if usage::stmt_mentions_any(s, watched) {
                 return manual(format!(
                     "the handler at line {} uses the session beyond rollback (line {})",
-                    ctx.line(h.start()),
-                    ctx.line(s.start())
+                    Line(ctx.line(h.start())),
+                    Line(ctx.line(s.start()))
                 ));
             } else {
                 rest.push(s);
@@ -1360,7 +1372,7 @@ fn finally_closes(
         } else if usage::stmt_mentions_any(s, watched) {
             return manual(format!(
                 "`finally:` uses the session beyond close (line {})",
-                ctx.line(s.start())
+                Line(ctx.line(s.start()))
             ));
         } else {
             others = true;
@@ -1398,7 +1410,7 @@ fn check_try_lines(
         if syntax::body_on_header_line(ctx.text, h.start(), h.body[0].start()) {
             return manual(format!(
                 "the handler at line {} is on one line",
-                ctx.line(h.start())
+                Line(ctx.line(h.start()))
             ));
         }
     }
@@ -1479,7 +1491,7 @@ fn errors_reach_handler_review(ctx: &Ctx, handlers: &[Handler]) -> Option<String
     Some(format!(
         "an error opening or closing the session now reaches the handler at line {} \
          (it used to propagate past the `try:`)",
-        ctx.line(changes_errors.clause.start())
+        Line(ctx.line(changes_errors.clause.start()))
     ))
 }
 
@@ -1492,10 +1504,15 @@ fn intermediates_review(ctx: &Ctx, shape: &TryShape, kept: bool) -> Option<Strin
     let a = ctx.line(first.start());
     let b = ctx.line(last.end());
     Some(if a == b {
-        format!("handlers now also catch errors raised at line {a}, before the original `try:`")
+        format!(
+            "handlers now also catch errors raised at line {a}, before the original `try:`",
+            a = Line(a)
+        )
     } else {
         format!(
-            "handlers now also catch errors raised at lines {a}-{b}, before the original `try:`"
+            "handlers now also catch errors raised at lines {a}-{b}, before the original `try:`",
+            a = Line(a),
+            b = Line(b)
         )
     })
 }

@@ -21,6 +21,7 @@ use crate::index::ProjectIndex;
 use crate::rewrite::Rewrite;
 use crate::source::SourceFile;
 use crate::syntax;
+use codemod_core::reason::Line;
 
 /// What every rule can see.
 pub(crate) struct Ctx<'a> {
@@ -66,10 +67,12 @@ impl Ctx<'_> {
         } else {
             rewrite
         };
+        let (reason, reason_lines) = codemod_core::reason::unmark(&reason.into());
         self.findings.push(Finding {
             kind,
             safety,
-            reason: reason.into(),
+            reason,
+            reason_lines,
             range,
             line: self.file.line_of(range.start()),
             column: self.file.column_of(range.start()),
@@ -84,10 +87,12 @@ impl Ctx<'_> {
     /// The first of `ranges` whose statement shares a line (`a; b`): whole-line edits would
     /// cut it, so the block is left to a person. Returns the reason.
     pub fn shared_line(&self, ranges: impl IntoIterator<Item = TextRange>) -> Option<String> {
-        ranges
-            .into_iter()
-            .find(|r| !self.owns_lines(*r))
-            .map(|r| format!("line {} holds several statements", self.line(r.start())))
+        ranges.into_iter().find(|r| !self.owns_lines(*r)).map(|r| {
+            format!(
+                "line {} holds several statements",
+                Line(self.line(r.start()))
+            )
+        })
     }
 
     pub fn indentation(&self, at: TextSize) -> String {

@@ -12,6 +12,7 @@ use crate::index::FactoryMatch;
 use crate::lifecycle::Lifecycle;
 use crate::rewrite::{EditOp, Rewrite};
 use crate::syntax::{self, RefCollector};
+use codemod_core::reason::Line;
 
 /// The raw factory of a `with` statement: (session name, factory, what it does itself).
 pub(crate) fn raw_factory<'a>(
@@ -111,7 +112,7 @@ fn plan(
         if r.range.start() > w.end() {
             return Err(format!(
                 "the session is used after the block (line {})",
-                ctx.line(r.range.start())
+                Line(ctx.line(r.range.start()))
             ));
         }
     }
@@ -119,7 +120,7 @@ fn plan(
         if let Some(r) = usage::session_calls(&w.body, name, method).first() {
             return Err(format!(
                 "explicit `{method}()` inside the block at line {}",
-                ctx.line(r.start())
+                Line(ctx.line(r.start()))
             ));
         }
     }

@@ -6,6 +6,7 @@ use ruff_text_size::{Ranged, TextSize};
 
 use super::Ctx;
 use crate::finding::{Kind, Safety};
+use codemod_core::reason::Line;
 
 pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt, loop_start: TextSize) {
     let line = ctx.line(loop_start);
@@ -15,7 +16,8 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt, loop_start: TextSize) {
         format!(
             "a new session on every iteration of the loop at line {line}: open one session \
              around the loop (one transaction), or use the guard per item if per-item commits \
-             are intended"
+             are intended",
+            line = Line(line)
         ),
         stmt.range(),
         None,
