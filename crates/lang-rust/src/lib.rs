@@ -41,6 +41,8 @@ mod index;
 mod rules;
 mod syntax;
 mod tx;
+#[cfg(test)]
+mod verify_tests;
 
 pub use block::{describe, BlockFacts};
 pub use edition::{
@@ -49,7 +51,10 @@ pub use edition::{
 pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit, KINDS};
 pub use index::{collect_facts, may_define_facts, CrateIndex, RustFacts};
 
-use ra_ap_syntax::ast::SourceFile;
+use std::ops::Range;
+
+use ra_ap_syntax::ast::{HasModuleItem, SourceFile};
+use ra_ap_syntax::{AstNode, SyntaxKind};
 
 const BOM: &str = "\u{feff}";
 
@@ -97,6 +102,7 @@ fn analyze_body(text: &str, edition: Edition, is_test_code: bool, index: &CrateI
             message: e.to_string(),
         })
         .collect();
+    let items = item_ranges(&parse.tree());
     let ctx = rules::Ctx::new(text, edition, parse.tree(), is_test_code, index);
     let mut findings = rules::run(&ctx);
     if let Some(first) = parse_errors.first() {
@@ -108,7 +114,7 @@ fn analyze_body(text: &str, edition: Edition, is_test_code: bool, index: &CrateI
             downgrade(f, &reason);
         }
     } else {
-        verify_rewrites(text, edition, &mut findings);
+        verify_rewrites(text, edition, &items, &mut findings);
     }
     Analysis {
         findings,
@@ -136,9 +142,10 @@ pub(crate) fn is_crlf_in_literal(e: &ra_ap_syntax::SyntaxError) -> bool {
 }
 
 /// Downgrade findings whose edits overlap an earlier finding's or would not parse, alone
-/// or together with all the others.
-fn verify_rewrites(text: &str, edition: Edition, findings: &mut [Finding]) {
-    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+/// or together with all the others. `items` are the top-level items of `text`.
+fn verify_rewrites(text: &str, edition: Edition, items: &[Range<usize>], findings: &mut [Finding]) {
+    let mut taken: Vec<Range<usize>> = Vec::new();
+    let mut verdicts: Vec<Verdict> = Vec::new();
     for f in findings.iter_mut().filter(|f| !f.edits.is_empty()) {
         let overlaps = f.edits.iter().any(|e| {
             taken
@@ -153,25 +160,127 @@ fn verify_rewrites(text: &str, edition: Edition, findings: &mut [Finding]) {
                 f,
                 "not rewritten: its edits overlap another finding's edits",
             );
-        } else if !parses(&apply_edits(text, &f.edits), edition) {
+            continue;
+        }
+        let verdict = rewrite_parses(text, edition, items, &f.edits);
+        if verdict == Verdict::Fails {
             downgrade(f, "the rewrite would not parse");
         } else {
             taken.extend(f.edits.iter().map(|e| e.range.clone()));
+            verdicts.push(verdict);
         }
     }
-    let all: Vec<TextEdit> = {
-        let mut v: Vec<TextEdit> = findings
-            .iter()
-            .flat_map(|f| f.edits.iter().cloned())
-            .collect();
-        v.sort_by_key(|e| (e.range.start, e.range.end));
-        v
-    };
+    if proved_together(&verdicts) {
+        return;
+    }
+    let all: Vec<TextEdit> = findings
+        .iter()
+        .flat_map(|f| f.edits.iter().cloned())
+        .collect();
     if !parses(&apply_edits(text, &all), edition) {
         for f in findings.iter_mut().filter(|f| !f.edits.is_empty()) {
             downgrade(f, "the rewrite would not parse");
         }
     }
+}
+
+/// How a rewrite was found to parse, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Fails,
+    /// In the top-level item starting at this offset, alone.
+    InItem(usize),
+    /// In the whole file.
+    InFile,
+}
+
+/// Whether the kept rewrites' check already proves all of them together: with none, the
+/// text is unchanged; with one, the joint check is its own; rewrites proved in distinct
+/// items are as independent as one is of the rest of the file (see [`item_parses`]).
+fn proved_together(verdicts: &[Verdict]) -> bool {
+    if verdicts.len() <= 1 {
+        return true;
+    }
+    let mut starts: Vec<usize> = Vec::with_capacity(verdicts.len());
+    for v in verdicts {
+        let Verdict::InItem(start) = v else {
+            return false;
+        };
+        starts.push(*start);
+    }
+    starts.sort_unstable();
+    starts.windows(2).all(|w| w[0] != w[1])
+}
+
+/// The byte ranges of the top-level items of a parsed file, in order.
+fn item_ranges(file: &SourceFile) -> Vec<Range<usize>> {
+    file.items()
+        .map(|item| {
+            let r = item.syntax().text_range();
+            usize::from(r.start())..usize::from(r.end())
+        })
+        .collect()
+}
+
+/// Whether `text` (which parses) still parses with `edits` applied: the same verdict as
+/// parsing the whole edited file, which costs a parse per finding in a large file. When
+/// one top-level item holds all the edits, that item alone is parsed first; an item that
+/// parses alone proves the file does (see [`item_parses`]). Any other case, and an item
+/// that does not parse alone, gets the whole-file parse, so the verdict never changes.
+fn rewrite_parses(
+    text: &str,
+    edition: Edition,
+    items: &[Range<usize>],
+    edits: &[TextEdit],
+) -> Verdict {
+    let item = enclosing_item(text, items, edits);
+    if let Some(item) = item.filter(|item| item_parses(text, item, edits, edition)) {
+        Verdict::InItem(item.start)
+    } else if parses(&apply_edits(text, edits), edition) {
+        Verdict::InFile
+    } else {
+        Verdict::Fails
+    }
+}
+
+/// The top-level item whose first and last bytes no edit touches and that holds every
+/// edit, if it ends in `}` or `;` (a token nothing after it can extend).
+fn enclosing_item<'a>(
+    text: &str,
+    items: &'a [Range<usize>],
+    edits: &[TextEdit],
+) -> Option<&'a Range<usize>> {
+    let start = edits.iter().map(|e| e.range.start).min()?;
+    let end = edits.iter().map(|e| e.range.end).max()?;
+    let item = &items[items.partition_point(|r| r.start < start).checked_sub(1)?];
+    let closed = text[..item.end].ends_with(['}', ';']);
+    (end < item.end && closed).then_some(item)
+}
+
+/// A dummy item put before a lone item, so that it is parsed where the file has it:
+/// after an item, where a shebang or an inner attribute is an error.
+const ITEM_PREFIX: &str = "struct CodemodItemPrefix;\n";
+
+/// Whether the `item` of `text` parses on its own with `edits` (all inside it) applied.
+/// Its last token must still be its last byte (`}` or `;`): then no token of the edited
+/// item runs past it, the file's tokens are those before the item, the item's and those
+/// after, and the parser, at an item boundary before and after, sees the same items.
+fn item_parses(text: &str, item: &Range<usize>, edits: &[TextEdit], edition: Edition) -> bool {
+    let inside: Vec<TextEdit> = edits
+        .iter()
+        .map(|e| TextEdit {
+            range: e.range.start - item.start..e.range.end - item.start,
+            replacement: e.replacement.clone(),
+        })
+        .collect();
+    let src = format!("{ITEM_PREFIX}{}", apply_edits(&text[item.clone()], &inside));
+    let parse = SourceFile::parse(&src, edition.to_syntax());
+    let last = parse.syntax_node().last_token();
+    let ends_closed = last.is_some_and(|t| {
+        matches!(t.kind(), SyntaxKind::R_CURLY | SyntaxKind::SEMICOLON)
+            && usize::from(t.text_range().end()) == src.len()
+    });
+    ends_closed && parse.errors().iter().all(is_crlf_in_literal)
 }
 
 /// Apply sorted, non-overlapping edits to `text`. Edits are applied in position order;
