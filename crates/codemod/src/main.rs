@@ -18,7 +18,7 @@ mod walk;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use commands::{
     apply::ApplyArgs, audit::AuditArgs, exit, guard::GuardArgs, plan::PlanArgs,
@@ -26,7 +26,8 @@ use commands::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "codemod", version, about, long_about = None)]
+// `codemod 0.1.0 (abc1234 2026-12-04)`: the commit from build.rs, when known.
+#[command(name = "codemod", version = env!("CODEMOD_VERSION"), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,6 +47,15 @@ enum Command {
     Report(ReportArgs),
     /// Migrate a tree file by file: review each patch, apply with a check, resume later.
     Migrate(migrate::MigrateArgs),
+    /// Print the shell completion script of bash, zsh, fish, ... on stdout.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,6 +90,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// The completion script of `args.shell` on stdout, from the same clap definition as the
+/// parser (subcommands, flags, value choices).
+fn completions(args: CompletionsArgs) -> commands::CmdResult {
+    use std::io::Write;
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "codemod", &mut script);
+    // Into a buffer first: clap_complete panics on a write error, and a closed pipe
+    // (`codemod completions bash | head`) is not one worth a panic.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&script).and_then(|()| out.flush());
+    Ok(exit::OK)
+}
+
 /// Without a thread of our own (the system refused one), the command cannot run safely on
 /// deep input; say so instead of risking a stack overflow.
 fn no_worker_thread() -> ExitCode {
@@ -95,6 +118,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Audit(args) => commands::audit::run(args),
         Command::Report(args) => commands::report_cmd::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
+        Command::Completions(args) => completions(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

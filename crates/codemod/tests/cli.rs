@@ -601,3 +601,34 @@ fn guard_suggest_prints_a_module() {
     assert!(module.contains("SessionLocal"), "{module}");
     assert!(module.contains("contextmanager"), "{module}");
 }
+
+#[test]
+fn version_names_the_package_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = codemod(dir.path(), &["--version"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    let expected = format!("codemod {}", env!("CARGO_PKG_VERSION"));
+    // `codemod 0.1.0`, or `codemod 0.1.0 (abc1234 2026-12-04)` when built in a checkout.
+    let line = text.trim_end();
+    assert!(
+        line == expected || (line.starts_with(&format!("{expected} (")) && line.ends_with(')')),
+        "{text}"
+    );
+}
+
+#[test]
+fn completions_of_each_shell_name_the_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = codemod(dir.path(), &["completions", shell]);
+        assert_code(&out, 0);
+        let script = stdout(&out);
+        assert!(!script.trim().is_empty(), "{shell}: empty script");
+        for sub in ["plan", "audit", "migrate"] {
+            assert!(script.contains(sub), "{shell}: no `{sub}` in\n{script}");
+        }
+    }
+    let out = codemod(dir.path(), &["completions", "no-such-shell"]);
+    assert_code(&out, 2);
+}
