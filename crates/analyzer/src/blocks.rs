@@ -23,6 +23,10 @@ pub fn describe(
     parsed: &Parsed<ast::ModModule>,
     findings: &[PlannedFinding],
 ) -> Result<Vec<BlockInfo>, String> {
+    // Most files of a tree have no finding: their comment tokens need not be read.
+    if findings.is_empty() {
+        return Ok(Vec::new());
+    }
     let module = parsed.syntax();
     let suppressions = suppressions(file, parsed.tokens());
     findings

@@ -40,7 +40,7 @@ pub fn build_index(
         .filter(|t| languages.contains(&walk::language_of(&t.path)))
         .collect();
     let paths: Vec<PathBuf> = files.iter().map(|t| t.path.clone()).collect();
-    let indexed = Project::index(root, config, &paths, "indexing");
+    let indexed = Project::index(root, config, &paths, Some("indexing"));
     let failures = indexed
         .failures
         .into_iter()
@@ -173,7 +173,7 @@ pub fn plan_files(project: &Project, targets: &[Target], options: Options) -> Ru
         &paths,
         options.selection,
         options.describe_blocks,
-        "planning",
+        Some("planning"),
     );
     let results = targets
         .iter()

@@ -8,7 +8,12 @@ const PROGRESS_THRESHOLD: usize = 200;
 pub struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
-    pub fn new(len: usize, label: &'static str) -> Progress {
+    /// A bar labelled `label` over `len` files; none without a label (callers that print
+    /// their own progress), for short runs, or when stderr is no terminal.
+    pub fn new(len: usize, label: Option<&'static str>) -> Progress {
+        let Some(label) = label else {
+            return Progress(None);
+        };
         if len <= PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
@@ -20,11 +25,6 @@ impl Progress {
         }
         bar.set_prefix(label);
         Progress(Some(bar))
-    }
-
-    /// No bar at all (callers that print their own progress).
-    pub fn hidden() -> Progress {
-        Progress(None)
     }
 
     pub fn inc(&self) {

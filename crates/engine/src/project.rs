@@ -96,13 +96,9 @@ impl Project {
         root: &Path,
         config: LoadedConfig,
         files: &[PathBuf],
-        label: &'static str,
+        label: Option<&'static str>,
     ) -> Indexed {
-        let progress = if label.is_empty() {
-            Progress::hidden()
-        } else {
-            Progress::new(files.len(), label)
-        };
+        let progress = Progress::new(files.len(), label);
         let (python, mut failures) = pass_one(&Python, root, &config, files, &progress);
         let (rust, rust_failures) = pass_one(&Rust, root, &config, files, &progress);
         failures.extend(rust_failures);
@@ -182,13 +178,9 @@ impl Project {
         paths: &[&Path],
         selection: Selection,
         describe: bool,
-        label: &'static str,
+        label: Option<&'static str>,
     ) -> Vec<Outcome> {
-        let progress = if label.is_empty() {
-            Progress::hidden()
-        } else {
-            Progress::new(paths.len(), label)
-        };
+        let progress = Progress::new(paths.len(), label);
         paths
             .par_iter()
             .map(|path| {

@@ -49,7 +49,7 @@ impl Frontend for Rust {
     }
 
     fn may_contain_blocks(&self, _index: &CrateIndex, text: &str) -> bool {
-        may_manage_transactions(text)
+        lang_rust::may_contain_blocks(text)
     }
 
     fn plan(
@@ -69,15 +69,15 @@ impl Frontend for Rust {
         file: SourceFile,
         selection: Selection,
     ) -> Result<FilePlan, PlanError> {
-        let mut plan = self.plan(index, file, selection, &|_| true)?;
-        let edition = rewriter::rust_file(&plan.file.path).edition;
+        let rust = rewriter::rust_file(&file.path);
+        let mut plan = rewriter::plan_rust_file_in(file, rust, index, selection, |_| true)?;
         let original: Vec<PlannedFinding> = plan
             .findings
             .iter()
             .filter(|f| f.follows.is_none())
             .cloned()
             .collect();
-        plan.blocks = Some(Ok(describe(&plan.file, edition, &original)));
+        plan.blocks = Some(Ok(describe(&plan.file, rust.edition, &original)));
         Ok(plan)
     }
 
@@ -125,27 +125,4 @@ fn describe(
             text: facts.text,
         })
         .collect()
-}
-
-/// Words every Rust transaction shape mentions (any case).
-fn may_manage_transactions(text: &str) -> bool {
-    const WORDS: [&[u8]; 4] = [b"transaction", b"begin", b"commit", b"rollback"];
-    let bytes = text.as_bytes();
-    WORDS.iter().any(|w| {
-        bytes
-            .windows(w.len())
-            .any(|window| window.eq_ignore_ascii_case(w))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rust_files_without_transaction_words_are_not_parsed() {
-        assert!(may_manage_transactions("let tx = conn.Transaction()?;"));
-        assert!(may_manage_transactions("conn.execute_batch(\"BEGIN\")"));
-        assert!(!may_manage_transactions("fn main() { println!(\"hi\"); }"));
-    }
 }

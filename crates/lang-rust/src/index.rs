@@ -69,9 +69,24 @@ const FACT_WORDS: [&[u8]; 7] = [
 /// A cheap byte test: false means [`collect_facts`] finds nothing in `text`, so the file
 /// need not be parsed in pass 1.
 pub fn may_define_facts(text: &str) -> bool {
+    mentions_any(text, &FACT_WORDS) || mentions_tx(text.as_bytes())
+}
+
+/// Words every transaction shape the rules find mentions.
+const BLOCK_WORDS: [&[u8]; 4] = [b"transaction", b"begin", b"commit", b"rollback"];
+
+/// A cheap byte test: false means [`crate::analyze`] finds nothing in `text`, so the file
+/// need not be parsed in pass 2.
+pub fn may_contain_blocks(text: &str) -> bool {
+    mentions_any(text, &BLOCK_WORDS)
+}
+
+/// One of `words` is in `text`, in any case.
+fn mentions_any(text: &str, words: &[&[u8]]) -> bool {
     let bytes = text.as_bytes();
-    let has = |w: &[u8]| bytes.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-    FACT_WORDS.iter().any(|w| has(w)) || mentions_tx(bytes)
+    words
+        .iter()
+        .any(|w| bytes.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
 
 /// `Tx` anywhere (`AppTx`, `TxGuard`), or `tx` not inside a lowercase word (`tx`,
@@ -255,5 +270,12 @@ mod tests {
         assert_eq!(clash.transaction_type("AppTx"), Some(&Entry::Ambiguous));
         assert!(CrateIndex::default().is_empty());
         assert!(!clash.is_empty());
+    }
+
+    #[test]
+    fn files_without_transaction_words_are_not_parsed_in_pass_2() {
+        assert!(may_contain_blocks("let tx = conn.Transaction()?;"));
+        assert!(may_contain_blocks("conn.execute_batch(\"BEGIN\")"));
+        assert!(!may_contain_blocks("fn main() { println!(\"hi\"); }"));
     }
 }

@@ -49,7 +49,7 @@ pub use edition::{
     edition_from_cargo_toml, stated_edition, workspace_edition, Edition, StatedEdition,
 };
 pub use finding::{Analysis, Finding, Kind, ParseError, Safety, TextEdit, KINDS};
-pub use index::{collect_facts, may_define_facts, CrateIndex, RustFacts};
+pub use index::{collect_facts, may_contain_blocks, may_define_facts, CrateIndex, RustFacts};
 
 use std::ops::Range;
 

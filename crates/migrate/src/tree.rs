@@ -60,7 +60,7 @@ pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>,
     let files = walk(target, &config);
     let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
     // Files pass 1 cannot read have no facts; pass 2 reports them.
-    let project = Project::index(&root, config, &files, "").project;
+    let project = Project::index(&root, config, &files, None).project;
     if let Some(e) = project.python().config_guard_error() {
         return Err(Error::Usage(e.to_string()));
     }
@@ -69,7 +69,7 @@ pub fn plan_tree(target: &Target, selection: Selection) -> Result<Vec<Planning>,
         .filter_map(|p| Some((target.rel(p)?, p.as_path())))
         .collect();
     let paths: Vec<&Path> = rels.iter().map(|(_, p)| *p).collect();
-    let outcomes = project.plan_paths(&paths, selection, false, "");
+    let outcomes = project.plan_paths(&paths, selection, false, None);
     let mut out: Vec<Planning> = rels
         .into_iter()
         .zip(outcomes)

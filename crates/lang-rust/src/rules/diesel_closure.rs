@@ -314,16 +314,13 @@ fn exits_in(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::{findings, rewritten};
+    use crate::rules::test_util::{findings_of, rewritten};
     use crate::{Kind, Safety};
 
     const HEAD: &str = "use diesel::prelude::*;\nuse diesel::sql_query;\n";
 
     fn raw(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::RawSqlTransaction)
-            .collect()
+        findings_of(src, Kind::RawSqlTransaction)
     }
 
     #[test]

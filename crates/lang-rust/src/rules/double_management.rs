@@ -132,14 +132,11 @@ fn nested_begin(ctx: &Ctx, tx: &Tx) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::findings;
+    use crate::rules::test_util::findings_of;
     use crate::{Kind, Safety};
 
     fn of_kind(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::DoubleManagement)
-            .collect()
+        findings_of(src, Kind::DoubleManagement)
     }
 
     #[test]

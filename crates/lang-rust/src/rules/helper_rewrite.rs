@@ -244,7 +244,7 @@ fn build(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::{findings, rewritten};
+    use crate::rules::test_util::{findings, findings_of, rewritten};
     use crate::{Kind, Safety};
 
     const HELPER: &str = "use rusqlite::{Connection, Result, Transaction};
@@ -265,10 +265,7 @@ pub fn with_tx<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Res
 ";
 
     fn manual(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::ManualTransaction)
-            .collect()
+        findings_of(src, Kind::ManualTransaction)
     }
 
     #[test]

@@ -129,16 +129,13 @@ fn block_range(tx: &Tx) -> std::ops::Range<usize> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::{findings, rewritten};
+    use crate::rules::test_util::{findings_of, rewritten};
     use crate::{Kind, Safety};
 
     const HEAD: &str = "use rusqlite::{Connection, Result};\n";
 
     fn only(src: &str) -> crate::Finding {
-        let f: Vec<_> = findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::ManualTransaction)
-            .collect();
+        let f = findings_of(src, Kind::ManualTransaction);
         assert_eq!(f.len(), 1, "{f:?}");
         f.into_iter().next().unwrap()
     }
@@ -272,10 +269,7 @@ mod tests {
             "fn f(conn: &mut Connection) -> Result<()> {\n    let tx = conn.transaction()?;\n    work(&tx)?;\n    tx.commit()?;\n    Ok(())\n}\n",
         ];
         for src in traps {
-            let f: Vec<_> = findings(src)
-                .into_iter()
-                .filter(|f| f.kind == Kind::ManualTransaction)
-                .collect();
+            let f = findings_of(src, Kind::ManualTransaction);
             assert!(f.is_empty(), "{src}\n{f:?}");
         }
     }

@@ -162,7 +162,7 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use crate::{analyze, apply_edits, Edition, Finding};
+    use crate::{analyze, apply_edits, Edition, Finding, Kind};
 
     /// Analyse `src`, assert that every edit re-parses and that the result plans no edits.
     pub fn findings(src: &str) -> Vec<Finding> {
@@ -184,6 +184,14 @@ pub(crate) mod test_util {
             again.findings
         );
         analysis.findings
+    }
+
+    /// `findings` of one kind.
+    pub fn findings_of(src: &str, kind: Kind) -> Vec<Finding> {
+        findings(src)
+            .into_iter()
+            .filter(|f| f.kind == kind)
+            .collect()
     }
 
     /// The text after applying every edit.

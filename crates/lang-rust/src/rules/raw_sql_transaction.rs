@@ -86,14 +86,11 @@ pub(super) fn raw_sql(node: &SyntaxNode, crates: &[String]) -> Option<(&'static 
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::findings;
+    use crate::rules::test_util::findings_of;
     use crate::{Kind, Safety};
 
     fn raw(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::RawSqlTransaction)
-            .collect()
+        findings_of(src, Kind::RawSqlTransaction)
     }
 
     #[test]

@@ -78,14 +78,11 @@ fn finding_for(ctx: &Ctx, tx: &Tx, site: &Site, desc: &str) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::{findings, rewritten};
+    use crate::rules::test_util::{findings_of, rewritten};
     use crate::{Kind, Safety};
 
     fn of_kind(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::RedundantRollback)
-            .collect()
+        findings_of(src, Kind::RedundantRollback)
     }
 
     #[test]

@@ -203,14 +203,11 @@ fn runs_before(first: &SyntaxNode, exit: &SyntaxNode) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_util::findings;
+    use crate::rules::test_util::findings_of;
     use crate::{Kind, Safety};
 
     fn of_kind(src: &str) -> Vec<crate::Finding> {
-        findings(src)
-            .into_iter()
-            .filter(|f| f.kind == Kind::UncommittedTransaction)
-            .collect()
+        findings_of(src, Kind::UncommittedTransaction)
     }
 
     #[test]
